@@ -1,0 +1,16 @@
+#pragma once
+
+// /proc/PID/cmdline: arguments separated (and usually terminated) by NUL bytes.
+// Empty for kernel threads and zombies. A process may rewrite its own argv
+// (setproctitle), leaving spaces instead of NULs: that is kept as is.
+
+#include <string>
+#include <string_view>
+
+namespace hyperion::collectors {
+
+// Arguments joined by single spaces, trailing NULs dropped, other control bytes
+// shown as '?', at most `max_bytes` bytes (cut at a UTF-8 character boundary).
+std::string parse_proc_pid_cmdline(std::string_view text, std::size_t max_bytes = 4096);
+
+}  // namespace hyperion::collectors

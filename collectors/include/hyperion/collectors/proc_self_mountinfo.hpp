@@ -1,0 +1,40 @@
+#pragma once
+
+// /proc/self/mountinfo: one mount per line.
+// https://docs.kernel.org/filesystems/proc.html#proc-pid-mountinfo-information-about-mounts
+//   36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+// Optional fields (between the options and "-") vary in number; paths use octal escapes.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hyperion/collectors/result.hpp"
+
+namespace hyperion::collectors {
+
+struct MountInfo {
+  std::uint32_t mount_id = 0;
+  std::uint32_t parent_id = 0;
+  std::uint32_t major = 0;
+  std::uint32_t minor = 0;
+  std::string root;         // unescaped
+  std::string mount_point;  // unescaped
+  std::string mount_options;
+  std::string fstype;
+  std::string source;       // unescaped; "none", "tmpfs", "/dev/vda1", ...
+  std::string super_options;
+  bool read_only() const noexcept;  // "ro" in mount_options
+};
+
+// A line without the " - " separator or with too few fields fails the parse.
+Result<std::vector<MountInfo>> parse_proc_self_mountinfo(std::string_view text);
+
+// True for filesystems that hold no user data of their own: proc, sysfs, cgroup*,
+// devpts, mqueue, debugfs, tracefs, securityfs, pstore, bpf, configfs, fusectl,
+// hugetlbfs, autofs, binfmt_misc, rpc_pipefs, nsfs, efivarfs, selinuxfs, ramfs?,
+// devtmpfs... (the exact list is in the source and in docs/ARCHITECTURE.md).
+bool is_pseudo_filesystem(std::string_view fstype) noexcept;
+
+}  // namespace hyperion::collectors
