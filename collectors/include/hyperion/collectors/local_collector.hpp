@@ -1,0 +1,73 @@
+#pragma once
+
+// Collects the local host: reads through a LocalSource, parses, turns counters into
+// rates with a Sampler, and publishes an immutable Snapshot. Each call refreshes the
+// families asked for; the others are shared from the previous snapshot, so every
+// family can run on its own interval.
+
+#include <bitset>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "hyperion/collectors/etc_passwd.hpp"
+#include "hyperion/collectors/local_source.hpp"
+#include "hyperion/collectors/sampler.hpp"
+#include "hyperion/collectors/snapshot.hpp"
+
+namespace hyperion::collectors {
+
+using FamilySet = std::bitset<kFamilyCount>;
+FamilySet all_families() noexcept;
+FamilySet families_of(std::initializer_list<Family> list) noexcept;
+
+struct CollectorOptions {
+  std::string host = "local";
+  // Show loop and ram devices that have never done I/O (hidden by default).
+  bool include_idle_virtual_disks = false;
+  // Show pseudo filesystems (proc, sysfs, cgroup, ...) and ones of size zero.
+  bool include_pseudo_filesystems = false;
+};
+
+class LocalCollector {
+ public:
+  LocalCollector(SourcePaths paths, CollectorOptions options);
+
+  // Refreshes `families` at monotonic time `now_seconds` (for rates) and wall time
+  // `wall_ms` (for the snapshot's timestamp), and returns the new snapshot.
+  std::shared_ptr<const Snapshot> collect(FamilySet families, double now_seconds, std::int64_t wall_ms);
+
+  std::shared_ptr<const Snapshot> latest() const { return latest_; }
+  LocalSource& source() noexcept { return source_; }
+
+ private:
+  class ProcessFeeder;
+  bool collect_host(Snapshot& s);
+  bool collect_system(Snapshot& s);
+  bool collect_cpu(Snapshot& s, double now);
+  bool collect_memory(Snapshot& s);
+  bool collect_processes(Snapshot& s, double now);
+  bool collect_network(Snapshot& s, double now);
+  bool collect_sockets(Snapshot& s);
+  bool collect_disks(Snapshot& s, double now);
+  bool collect_filesystems(Snapshot& s);
+  bool collect_sensors(Snapshot& s);
+  void fail(Snapshot& s, Family f, std::string detail);
+  const SharedString& user_name(std::uint32_t uid);
+  void reload_users_if_changed();
+
+  LocalSource source_;
+  CollectorOptions options_;
+  Sampler sampler_;
+  std::shared_ptr<const Snapshot> latest_;
+  std::uint64_t sequence_ = 0;
+  std::uint64_t boot_time_seconds_ = 0;
+  std::uint64_t mem_total_bytes_ = 0;
+  std::int64_t passwd_mtime_ = -1;
+  std::unordered_map<std::uint32_t, SharedString> users_;
+  std::unordered_map<std::uint64_t, std::int32_t> socket_owners_;
+  std::string buf_;
+};
+
+}  // namespace hyperion::collectors

@@ -1,0 +1,129 @@
+#pragma once
+
+// The local Source: hands over the raw text of /proc and /sys files of this machine
+// (or of a fixture tree laid out the same way, for tests).
+//
+// Reading /proc is the dominant cost, not parsing, so for processes it keeps each
+// process's descriptors open across ticks and re-reads them with pread():
+// /proc/PID (for the owner, via fstat), stat, statm, io and fd (whose st_size is the
+// number of open descriptors on Linux 6.2+). A descriptor of an exited process fails
+// with ESRCH, which is also how a reused PID is noticed. The command line and cgroup
+// are read once, when a process is first seen.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace hyperion::collectors {
+
+struct SourcePaths {
+  std::string root = "/";       // for /etc/os-release, /etc/passwd, /.dockerenv, mount points
+  std::string proc = "/proc";
+  std::string sys = "/sys";
+
+  // A fixture tree: <dir>/proc, <dir>/sys, <dir>/etc ...
+  static SourcePaths under(const std::string& dir);
+};
+
+struct RawProcess {
+  std::int32_t pid = 0;
+  std::string_view stat;
+  std::string_view statm;  // empty when unreadable
+  std::string_view io;     // empty when unreadable (another user's process without privileges)
+  std::uint32_t uid = 0;
+  std::optional<std::uint32_t> open_fds;
+  bool is_new = false;          // first time seen (or PID reused): cmdline and cgroup are set
+  std::string_view cmdline;     // raw NUL-separated text
+  std::string_view cgroup;      // raw /proc/PID/cgroup text
+};
+
+class ProcessVisitor {
+ public:
+  virtual void on_process(const RawProcess& process) = 0;
+
+ protected:
+  ~ProcessVisitor() = default;
+};
+
+struct FilesystemUsage {
+  std::uint64_t size_bytes = 0, free_bytes = 0, available_bytes = 0;
+  std::uint64_t inodes_total = 0, inodes_free = 0;
+};
+
+struct InterfaceAddress {
+  std::string interface;
+  std::string address;  // "192.0.2.1/24"
+};
+
+class LocalSource {
+ public:
+  explicit LocalSource(SourcePaths paths);
+  ~LocalSource();
+  LocalSource(const LocalSource&) = delete;
+  LocalSource& operator=(const LocalSource&) = delete;
+
+  const SourcePaths& paths() const noexcept { return paths_; }
+  // True when the proc root is a mounted procfs (not a fixture tree).
+  bool live() const noexcept { return live_; }
+
+  // Whole-file reads into a reused buffer; false when the file cannot be read.
+  bool read_proc(std::string_view relative, std::string& buf) const;
+  bool read_sys(std::string_view relative, std::string& buf) const;
+  bool read_root(std::string_view relative, std::string& buf) const;
+  bool exists_root(std::string_view relative) const;
+  bool exists_sys(std::string_view relative) const;
+  // Modification time of a file under the root (0 when absent), to notice /etc/passwd changes.
+  std::int64_t mtime_root(std::string_view relative) const;
+
+  // Sorted entry names of a directory under the sys root ("class/net"); empty when absent.
+  std::vector<std::string> list_sys(std::string_view relative) const;
+
+  // Visits every process; returns how many were visited. Processes that exit while
+  // being read are skipped silently.
+  std::size_t for_each_process(ProcessVisitor& visitor);
+
+  // Socket inode -> owning PID, from the /proc/PID/fd links we may read.
+  void socket_owners(std::unordered_map<std::uint64_t, std::int32_t>& out);
+
+  // statvfs() of a mount point (under the root); false when it fails.
+  bool filesystem_usage(const std::string& mount_point, FilesystemUsage& out) const;
+
+  // Interface addresses from getifaddrs(); empty for a fixture tree.
+  std::vector<InterfaceAddress> interface_addresses() const;
+
+  std::uint32_t clock_ticks_per_second() const noexcept { return clock_ticks_; }
+  std::uint32_t page_size_bytes() const noexcept { return page_size_; }
+  std::string architecture() const;
+
+  // Descriptors kept open for processes (for tests and the benchmark).
+  std::size_t kept_descriptors() const noexcept;
+
+ private:
+  struct ProcEntry {
+    int dir_fd = -1;
+    int stat_fd = -1;
+    int statm_fd = -1;
+    int io_fd = -1;
+    int fd_dir_fd = -1;
+    std::uint64_t seen = 0;
+  };
+  bool open_entry(std::string_view name, ProcEntry& e);
+  static void close_entry(ProcEntry& e);
+
+  SourcePaths paths_;
+  bool live_ = false;
+  bool fd_count_from_size_ = false;  // Linux 6.2+: st_size of /proc/PID/fd is the count
+  int proc_fd_ = -1;
+  std::uint32_t clock_ticks_ = 100;
+  std::uint32_t page_size_ = 4096;
+  std::unordered_map<std::int32_t, ProcEntry> procs_;
+  std::uint64_t tick_ = 0;
+  std::vector<char> dirent_buf_;          // for the /proc listing
+  std::vector<char> dirent_buf_scratch_;  // for per-process directories
+  std::string stat_buf_, statm_buf_, io_buf_, cmdline_buf_, cgroup_buf_;
+};
+
+}  // namespace hyperion::collectors

@@ -1,0 +1,370 @@
+#include "hyperion/collectors/local_source.hpp"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "hyperion/collectors/proc_net_sockets.hpp"
+
+namespace hyperion::collectors {
+namespace {
+
+constexpr std::size_t kDirentBufferBytes = 64 * 1024;
+constexpr std::size_t kMinReadBuffer = 4096;
+// Longer command lines are cut by the parser anyway; reading more only costs.
+constexpr std::size_t kMaxCmdlineRead = 64 * 1024;
+
+// getdents64 records have glibc's struct dirent64 layout (d_name is NUL-terminated
+// inside the record, which may be shorter than sizeof(dirent64)).
+using LinuxDirent64 = struct dirent64;
+
+std::string join(const std::string& base, std::string_view relative) {
+  std::string out = base;
+  if (!out.empty() && out.back() != '/') out.push_back('/');
+  while (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
+  out.append(relative);
+  return out;
+}
+
+// Reads from a kept-open descriptor at offset 0. One read returns a whole seq_file
+// record when the buffer is large enough, so we grow and retry only on a full buffer.
+bool pread_all(int fd, std::string& buf, std::size_t limit = SIZE_MAX) {
+  if (buf.capacity() < kMinReadBuffer) buf.reserve(kMinReadBuffer);
+  std::size_t len = 0;
+  for (;;) {
+    buf.resize(buf.capacity());
+    const std::size_t want = std::min(buf.size(), limit) - len;
+    const ssize_t n = ::pread(fd, buf.data() + len, want, static_cast<off_t>(len));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      buf.clear();
+      return false;
+    }
+    len += static_cast<std::size_t>(n);
+    if (static_cast<std::size_t>(n) < want || len >= limit) break;
+    buf.reserve(buf.capacity() * 2);
+  }
+  buf.resize(len);
+  return true;
+}
+
+bool read_at(int dir_fd, const char* name, std::string& buf, std::size_t limit = SIZE_MAX) {
+  const int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    buf.clear();
+    return false;
+  }
+  const bool ok = pread_all(fd, buf, limit);
+  ::close(fd);
+  return ok;
+}
+
+bool read_path(const std::string& path, std::string& buf) { return read_at(AT_FDCWD, path.c_str(), buf); }
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Counts entries (other than . and ..) of an open directory.
+std::optional<std::uint32_t> count_entries(int dir_fd, std::vector<char>& buf) {
+  if (::lseek(dir_fd, 0, SEEK_SET) < 0) return std::nullopt;
+  std::uint32_t count = 0;
+  for (;;) {
+    const long n = ::syscall(SYS_getdents64, dir_fd, buf.data(), buf.size());
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    for (long off = 0; off < n;) {
+      const auto* d = reinterpret_cast<const LinuxDirent64*>(buf.data() + off);
+      if (std::strcmp(d->d_name, ".") != 0 && std::strcmp(d->d_name, "..") != 0) ++count;
+      off += d->d_reclen;
+    }
+  }
+  return count;
+}
+
+std::optional<std::int32_t> pid_of(const char* name) {
+  std::int32_t pid = 0;
+  const auto len = std::strlen(name);
+  auto [ptr, ec] = std::from_chars(name, name + len, pid);
+  if (ec != std::errc{} || ptr != name + len || pid <= 0) return std::nullopt;
+  return pid;
+}
+
+// Linux 6.2 made stat() of /proc/PID/fd report the number of open descriptors.
+bool kernel_at_least(int major, int minor) {
+  utsname u{};
+  if (::uname(&u) != 0) return false;
+  int ma = 0, mi = 0;
+  const char* p = u.release;
+  const char* end = p + std::strlen(p);
+  auto r1 = std::from_chars(p, end, ma);
+  if (r1.ec != std::errc{} || r1.ptr == end || *r1.ptr != '.') return false;
+  auto r2 = std::from_chars(r1.ptr + 1, end, mi);
+  if (r2.ec != std::errc{}) return false;
+  return ma > major || (ma == major && mi >= minor);
+}
+
+// Each process costs up to five kept descriptors; make room for a few thousand.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t want = std::min<rlim_t>(lim.rlim_max, 65536);
+  if (lim.rlim_cur < want) {
+    lim.rlim_cur = want;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::string format_ifaddr(const sockaddr* addr, const sockaddr* mask) {
+  char text[INET6_ADDRSTRLEN] = {};
+  int prefix = 0;
+  if (addr->sa_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(addr);
+    ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+    if (mask) prefix = __builtin_popcount(reinterpret_cast<const sockaddr_in*>(mask)->sin_addr.s_addr);
+  } else {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(addr);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    if (mask) {
+      const auto* m = reinterpret_cast<const sockaddr_in6*>(mask);
+      for (const auto byte : m->sin6_addr.s6_addr) prefix += __builtin_popcount(byte);
+    }
+  }
+  return std::string(text) + "/" + std::to_string(prefix);
+}
+
+}  // namespace
+
+SourcePaths SourcePaths::under(const std::string& dir) {
+  return SourcePaths{dir, join(dir, "proc"), join(dir, "sys")};
+}
+
+LocalSource::LocalSource(SourcePaths paths) : paths_(std::move(paths)), dirent_buf_(kDirentBufferBytes), dirent_buf_scratch_(kDirentBufferBytes) {
+  proc_fd_ = ::open(paths_.proc.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct statfs fs {};
+  live_ = proc_fd_ >= 0 && ::fstatfs(proc_fd_, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
+  fd_count_from_size_ = live_ && kernel_at_least(6, 2);
+  if (live_) raise_descriptor_limit();
+  const long ticks = ::sysconf(_SC_CLK_TCK);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (ticks > 0) clock_ticks_ = static_cast<std::uint32_t>(ticks);
+  if (page > 0) page_size_ = static_cast<std::uint32_t>(page);
+  procs_.reserve(1024);
+}
+
+LocalSource::~LocalSource() {
+  for (auto& [pid, e] : procs_) close_entry(e);
+  close_fd(proc_fd_);
+}
+
+bool LocalSource::read_proc(std::string_view relative, std::string& buf) const {
+  return read_path(join(paths_.proc, relative), buf);
+}
+bool LocalSource::read_sys(std::string_view relative, std::string& buf) const {
+  return read_path(join(paths_.sys, relative), buf);
+}
+bool LocalSource::read_root(std::string_view relative, std::string& buf) const {
+  return read_path(join(paths_.root, relative), buf);
+}
+bool LocalSource::exists_root(std::string_view relative) const {
+  return ::access(join(paths_.root, relative).c_str(), F_OK) == 0;
+}
+bool LocalSource::exists_sys(std::string_view relative) const {
+  return ::access(join(paths_.sys, relative).c_str(), F_OK) == 0;
+}
+std::int64_t LocalSource::mtime_root(std::string_view relative) const {
+  struct stat st {};
+  if (::stat(join(paths_.root, relative).c_str(), &st) != 0) return 0;
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+std::vector<std::string> LocalSource::list_sys(std::string_view relative) const {
+  std::vector<std::string> names;
+  DIR* dir = ::opendir(join(paths_.sys, relative).c_str());
+  if (!dir) return names;
+  while (const dirent* d = ::readdir(dir)) {
+    if (d->d_name[0] == '.') continue;
+    names.emplace_back(d->d_name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void LocalSource::close_entry(ProcEntry& e) {
+  close_fd(e.dir_fd);
+  close_fd(e.stat_fd);
+  close_fd(e.statm_fd);
+  close_fd(e.io_fd);
+  close_fd(e.fd_dir_fd);
+}
+
+bool LocalSource::open_entry(std::string_view name, ProcEntry& e) {
+  const std::string dir(name);
+  e.dir_fd = ::openat(proc_fd_, dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (e.dir_fd < 0) return false;
+  e.stat_fd = ::openat(e.dir_fd, "stat", O_RDONLY | O_CLOEXEC);
+  if (e.stat_fd < 0) {
+    close_entry(e);
+    return false;
+  }
+  e.statm_fd = ::openat(e.dir_fd, "statm", O_RDONLY | O_CLOEXEC);
+  e.io_fd = ::openat(e.dir_fd, "io", O_RDONLY | O_CLOEXEC);     // EACCES for others' processes
+  e.fd_dir_fd = ::openat(e.dir_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return true;
+}
+
+std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
+  if (proc_fd_ < 0) return 0;
+  ++tick_;
+  std::size_t visited = 0;
+  if (::lseek(proc_fd_, 0, SEEK_SET) < 0) return 0;
+  RawProcess raw;
+  for (;;) {
+    const long n = ::syscall(SYS_getdents64, proc_fd_, dirent_buf_.data(), dirent_buf_.size());
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      const auto* d = reinterpret_cast<const LinuxDirent64*>(dirent_buf_.data() + off);
+      off += d->d_reclen;
+      const auto pid = pid_of(d->d_name);
+      if (!pid) continue;
+      auto [it, inserted] = procs_.try_emplace(*pid);
+      ProcEntry& e = it->second;
+      bool is_new = inserted;
+      if (inserted && !open_entry(d->d_name, e)) {
+        procs_.erase(it);  // gone between the listing and the open
+        continue;
+      }
+      if (!pread_all(e.stat_fd, stat_buf_)) {
+        // ESRCH: the process we had open exited. If the PID is listed again it was
+        // reused by a new process: open that one instead.
+        close_entry(e);
+        if (!open_entry(d->d_name, e) || !pread_all(e.stat_fd, stat_buf_)) {
+          close_entry(e);
+          procs_.erase(it);
+          continue;
+        }
+        is_new = true;
+      }
+      e.seen = tick_;
+      raw.pid = *pid;
+      raw.stat = stat_buf_;
+      raw.statm = (e.statm_fd >= 0 && pread_all(e.statm_fd, statm_buf_)) ? std::string_view(statm_buf_)
+                                                                            : std::string_view();
+      raw.io = (e.io_fd >= 0 && pread_all(e.io_fd, io_buf_)) ? std::string_view(io_buf_) : std::string_view();
+      struct stat st {};
+      raw.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
+      raw.open_fds.reset();
+      if (e.fd_dir_fd >= 0) {
+        if (fd_count_from_size_) {
+          if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) {
+            raw.open_fds = static_cast<std::uint32_t>(st.st_size);
+          }
+        } else {
+          raw.open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
+        }
+      }
+      raw.is_new = is_new;
+      raw.cmdline = {};
+      raw.cgroup = {};
+      if (is_new) {
+        read_at(e.dir_fd, "cmdline", cmdline_buf_, kMaxCmdlineRead);
+        read_at(e.dir_fd, "cgroup", cgroup_buf_);
+        raw.cmdline = cmdline_buf_;
+        raw.cgroup = cgroup_buf_;
+      }
+      visitor.on_process(raw);
+      ++visited;
+    }
+  }
+  // Close what belonged to processes that exited.
+  for (auto it = procs_.begin(); it != procs_.end();) {
+    if (it->second.seen != tick_) {
+      close_entry(it->second);
+      it = procs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return visited;
+}
+
+void LocalSource::socket_owners(std::unordered_map<std::uint64_t, std::int32_t>& out) {
+  out.clear();
+  char link[64];
+  for (auto& [pid, e] : procs_) {
+    if (e.fd_dir_fd < 0 || ::lseek(e.fd_dir_fd, 0, SEEK_SET) < 0) continue;
+    for (;;) {
+      const long n = ::syscall(SYS_getdents64, e.fd_dir_fd, dirent_buf_scratch_.data(), dirent_buf_scratch_.size());
+      if (n <= 0) break;
+      for (long off = 0; off < n;) {
+        const auto* d = reinterpret_cast<const LinuxDirent64*>(dirent_buf_scratch_.data() + off);
+        off += d->d_reclen;
+        if (d->d_name[0] == '.') continue;
+        const ssize_t len = ::readlinkat(e.fd_dir_fd, d->d_name, link, sizeof link);
+        if (len <= 0) continue;
+        const auto inode = parse_socket_link(std::string_view(link, static_cast<std::size_t>(len)));
+        if (inode != 0) out.try_emplace(inode, pid);
+      }
+    }
+  }
+}
+
+bool LocalSource::filesystem_usage(const std::string& mount_point, FilesystemUsage& out) const {
+  struct statvfs v {};
+  const std::string path = paths_.root == "/" ? mount_point : join(paths_.root, mount_point);
+  if (::statvfs(path.c_str(), &v) != 0) return false;
+  const std::uint64_t unit = v.f_frsize ? v.f_frsize : v.f_bsize;
+  out.size_bytes = static_cast<std::uint64_t>(v.f_blocks) * unit;
+  out.free_bytes = static_cast<std::uint64_t>(v.f_bfree) * unit;
+  out.available_bytes = static_cast<std::uint64_t>(v.f_bavail) * unit;
+  out.inodes_total = v.f_files;
+  out.inodes_free = v.f_ffree;
+  return true;
+}
+
+std::vector<InterfaceAddress> LocalSource::interface_addresses() const {
+  std::vector<InterfaceAddress> out;
+  if (!live_) return out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6)) continue;
+    out.push_back({a->ifa_name, format_ifaddr(a->ifa_addr, a->ifa_netmask)});
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+std::string LocalSource::architecture() const {
+  utsname u{};
+  if (::uname(&u) != 0) return "unknown";
+  return u.machine;
+}
+
+std::size_t LocalSource::kept_descriptors() const noexcept {
+  std::size_t n = 0;
+  for (const auto& [pid, e] : procs_) {
+    for (const int fd : {e.dir_fd, e.stat_fd, e.statm_fd, e.io_fd, e.fd_dir_fd}) n += fd >= 0 ? 1 : 0;
+  }
+  return n;
+}
+
+}  // namespace hyperion::collectors
