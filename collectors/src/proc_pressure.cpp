@@ -21,12 +21,18 @@ bool read_line(std::string_view rest, PressureLine& out) {
       tot = true;
       continue;
     }
+    double* field = nullptr;
+    bool* seen = nullptr;
+    if (key == "avg10") field = &out.avg10, seen = &a10;
+    else if (key == "avg60") field = &out.avg60, seen = &a60;
+    else if (key == "avg300") field = &out.avg300, seen = &a300;
+    // Unknown keys are ignored whatever their value looks like: a future kernel may add
+    // some, and their format is not ours to judge. Only the keys we read are validated.
+    if (field == nullptr) continue;
     const auto v = text::to_double(value);
     if (!v || *v < 0) return false;
-    if (key == "avg10") out.avg10 = *v, a10 = true;
-    else if (key == "avg60") out.avg60 = *v, a60 = true;
-    else if (key == "avg300") out.avg300 = *v, a300 = true;
-    // unknown keys are ignored: a future kernel may add some
+    *field = *v;
+    *seen = true;
   }
   return a10 && a60 && a300 && tot;
 }

@@ -12,7 +12,12 @@ bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c 
 template <class T>
 std::optional<T> to_integer(std::string_view s, int base) noexcept {
   if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
+  // from_chars rejects a leading '+', which the kernel never prints but people type.
+  // Strip one, and then accept only a digit ("+-5" is not a number).
+  if (s.front() == '+') {
+    s.remove_prefix(1);
+    if (s.empty() || s.front() < '0' || s.front() > '9') return std::nullopt;
+  }
   T out{};
   const auto* first = s.data();
   const auto* last = s.data() + s.size();

@@ -1,0 +1,190 @@
+#include "hyperion/collectors/local_collector.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "fixture.hpp"
+
+using namespace hyperion::collectors;
+using hyperion::test::fixtures_dir;
+using hyperion::test::machine_dir;
+
+namespace {
+
+const ProcessSample* find_pid(const Snapshot& s, std::int32_t pid) {
+  for (const auto& p : s.processes->processes) {
+    if (p.pid == pid) return &p;
+  }
+  return nullptr;
+}
+
+bool has_error(const Snapshot& s, Family f) {
+  return std::any_of(s.errors.begin(), s.errors.end(), [f](const FamilyError& e) { return e.family == f; });
+}
+
+}  // namespace
+
+TEST_CASE("LocalCollector: a fixture tree gives every family", "[collectors][local_collector]") {
+  LocalCollector c(SourcePaths::under(machine_dir()), CollectorOptions{"fixture", false, false});
+  const auto s = c.collect(all_families(), 1.0, 1000);
+  REQUIRE(s);
+  CHECK(s->host == "fixture");
+  CHECK(s->sequence == 1);
+  CHECK(s->timestamp_ms == 1000);
+  REQUIRE(s->host_info);
+  CHECK(s->host_info->hostname == "fixture-host");
+  CHECK(s->host_info->os.id == "debian");
+  CHECK(s->host_info->cpu.logical_cpus == 2);
+  CHECK(s->host_info->boot_time_seconds == 1795260123u);
+
+  REQUIRE(s->system);
+  CHECK(s->system->cpu_pressure.has_value());
+  CHECK(s->system->uptime_seconds > 0);
+  REQUIRE(s->cpu);
+  CHECK(s->cpu->cores.size() == 2);
+  CHECK_FALSE(s->cpu->usage.has_value());  // first sample
+  REQUIRE(s->memory);
+  CHECK(s->memory->info.total_bytes > 0);
+
+  REQUIRE(s->processes);
+  CHECK(s->processes->processes.size() == 6);
+  const auto* shell = find_pid(*s, 4984);
+  REQUIRE(shell);
+  CHECK(*shell->comm == "bash");
+  CHECK(*shell->cmdline == "bash -s -- hello world --level=2");
+  CHECK(shell->read_bytes_total.has_value());
+  const auto* kworker = find_pid(*s, 9);
+  REQUIRE(kworker);
+  CHECK(*kworker->comm == "kworker/0:0-cgroup_pidlist_destroy");  // longer than 15 characters
+  CHECK(kworker->cmdline->empty());
+  CHECK(kworker->ppid == 2);
+
+  REQUIRE(s->network);
+  const auto& ifs = s->network->interfaces;
+  const auto lo = std::find_if(ifs.begin(), ifs.end(), [](const auto& i) { return i.name == "lo"; });
+  REQUIRE(lo != ifs.end());
+  CHECK(lo->mtu == 65536u);
+  CHECK(lo->addresses.empty());  // a fixture tree has no live addresses
+  REQUIRE(s->sockets);
+  CHECK_FALSE(s->sockets->sockets.empty());
+  REQUIRE(s->disks);
+  REQUIRE(s->filesystems);
+  REQUIRE(s->sensors);
+  CHECK(s->sensors->sensors.empty());  // the VM has no sensors
+  CHECK(s->errors.empty());
+}
+
+TEST_CASE("LocalCollector: the second sample of a fixture tree has rates of zero", "[collectors][local_collector]") {
+  LocalCollector c(SourcePaths::under(machine_dir()), CollectorOptions{});
+  const auto first = c.collect(all_families(), 1.0, 1000);
+  const auto second = c.collect(all_families(), 2.0, 2000);
+  CHECK(second->sequence == 2);
+  REQUIRE(second->network->interfaces.front().rates);
+  CHECK(second->network->interfaces.front().rates->rx_bytes_per_second == 0.0);
+  const auto* shell = find_pid(*second, 4984);
+  REQUIRE(shell);
+  REQUIRE(shell->cpu_percent);
+  CHECK(*shell->cpu_percent == 0.0);
+  // Unchanged strings are shared between snapshots, not copied.
+  CHECK(shell->cmdline.get() == find_pid(*first, 4984)->cmdline.get());
+}
+
+TEST_CASE("LocalCollector: families not asked for are shared from the previous snapshot",
+          "[collectors][local_collector]") {
+  LocalCollector c(SourcePaths::under(machine_dir()), CollectorOptions{});
+  const auto first = c.collect(all_families(), 1.0, 1000);
+  const auto second = c.collect(families_of({Family::cpu}), 2.0, 2000);
+  CHECK(second->processes.get() == first->processes.get());
+  CHECK(second->network.get() == first->network.get());
+  CHECK(second->cpu.get() != first->cpu.get());
+}
+
+TEST_CASE("LocalCollector: hwmon and thermal sensors with labels and limits", "[collectors][local_collector]") {
+  LocalCollector c(SourcePaths::under(fixtures_dir() + "/synthetic-sensors"), CollectorOptions{});
+  const auto s = c.collect(families_of({Family::sensors}), 1.0, 0);
+  REQUIRE(s->sensors);
+  const auto& list = s->sensors->sensors;
+  const auto find = [&](std::string_view chip, std::string_view label) -> const SensorSample* {
+    for (const auto& x : list) {
+      if (x.chip == chip && x.label == label) return &x;
+    }
+    return nullptr;
+  };
+  const auto* package = find("coretemp", "Package id 0");
+  REQUIRE(package);
+  CHECK(package->kind == SensorKind::temperature);
+  CHECK(package->source == "hwmon");
+  CHECK(package->value > 0);
+  CHECK(package->max.has_value());
+  CHECK(package->critical.has_value());
+  const auto fan = std::find_if(list.begin(), list.end(), [](const auto& x) { return x.kind == SensorKind::fan; });
+  REQUIRE(fan != list.end());
+  CHECK(fan->value == 1200.0);
+  const auto* zone = find("x86_pkg_temp", "thermal_zone0");
+  REQUIRE(zone);
+  CHECK(zone->value == 45.0);
+  CHECK(zone->source == "thermal");
+}
+
+TEST_CASE("LocalCollector: a kernel without PSI has no pressure and no error", "[collectors][local_collector]") {
+  LocalCollector c(SourcePaths::under(fixtures_dir() + "/synthetic-nopsi"), CollectorOptions{});
+  const auto s = c.collect(families_of({Family::system}), 1.0, 0);
+  REQUIRE(s->system);
+  CHECK_FALSE(s->system->cpu_pressure.has_value());
+  CHECK_FALSE(s->system->memory_pressure.has_value());
+  CHECK_FALSE(s->system->io_pressure.has_value());
+  CHECK_FALSE(has_error(*s, Family::system));
+  CHECK(s->system->load.load1 >= 0);
+}
+
+TEST_CASE("LocalCollector: a missing tree reports errors and keeps going", "[collectors][local_collector]") {
+  LocalCollector c(SourcePaths::under("/nonexistent-hyperion-root"), CollectorOptions{});
+  const auto s = c.collect(all_families(), 1.0, 0);
+  CHECK(has_error(*s, Family::cpu));
+  CHECK(has_error(*s, Family::memory));
+  CHECK(has_error(*s, Family::processes));
+  CHECK_FALSE(s->cpu);
+  CHECK(s->sequence == 1);
+}
+
+// The live machine: real /proc. CI runs on a real machine too, so these are not hidden.
+TEST_CASE("LocalCollector: sees this test process with its command line and descriptors",
+          "[collectors][local_collector][live]") {
+  LocalCollector c(SourcePaths{}, CollectorOptions{});
+  REQUIRE(c.source().live());
+  c.collect(families_of({Family::processes}), 1.0, 0);
+  const auto s = c.collect(families_of({Family::processes}), 1.1, 0);
+  const auto* self = find_pid(*s, ::getpid());
+  REQUIRE(self);
+  CHECK(self->ppid == ::getppid());
+  CHECK(self->cmdline->find("collectors_tests") != std::string::npos);
+  CHECK(self->uid == ::getuid());
+  REQUIRE(self->open_fds);
+  CHECK(*self->open_fds >= 3);
+  CHECK(self->rss_bytes > 0);
+  CHECK(self->cpu_percent.has_value());
+  CHECK(self->read_bytes_total.has_value());  // our own /proc/PID/io is always readable
+}
+
+TEST_CASE("LocalCollector: an exited process is dropped and its descriptors closed",
+          "[collectors][local_collector][live]") {
+  LocalCollector c(SourcePaths{}, CollectorOptions{});
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  auto s = c.collect(families_of({Family::processes}), 1.0, 0);
+  const auto kept_with_child = c.source().kept_descriptors();
+  REQUIRE(find_pid(*s, child));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  s = c.collect(families_of({Family::processes}), 2.0, 0);
+  CHECK(find_pid(*s, child) == nullptr);
+  CHECK(c.source().kept_descriptors() < kept_with_child);
+}
