@@ -200,11 +200,10 @@ bool LocalCollector::collect_memory(Snapshot& s) {
   if (!mi) return fail(s, Family::memory, "meminfo: " + mi.error().detail), false;
   auto m = std::make_shared<MemorySample>();
   m->info = *mi;
-  m->used_bytes = mi->used_bytes();
   m->available_bytes = mi->available_or_estimate();
+  m->used_bytes = mi->total_bytes - std::min(mi->total_bytes, m->available_bytes);
   if (mi->total_bytes > 0) {
-    m->used_percent = 100.0 * static_cast<double>(mi->total_bytes - std::min(mi->total_bytes, m->available_bytes)) /
-                      static_cast<double>(mi->total_bytes);
+    m->used_percent = 100.0 * static_cast<double>(m->used_bytes) / static_cast<double>(mi->total_bytes);
   }
   if (mi->swap_total_bytes > 0) {
     m->swap_used_percent = 100.0 * static_cast<double>(mi->swap_total_bytes - std::min(mi->swap_total_bytes, mi->swap_free_bytes)) /

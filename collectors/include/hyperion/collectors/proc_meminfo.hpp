@@ -31,8 +31,9 @@ struct MemInfo {
   std::optional<std::uint64_t> hugepages_surplus;  // HugePages_Surp
   std::optional<std::uint64_t> hugepage_size_bytes;  // Hugepagesize
 
-  // What `free` calls "used": total - free - buffers - cache, where cache is
-  // Cached + SReclaimable (procps-ng 3.3.10+). Never negative.
+  // The classic "used" of procps-ng 3.3.10..3.4: total - free - buffers - cache, where cache
+  // is Cached + SReclaimable. procps-ng 4 (Debian 12) prints total - available instead, which
+  // is what the snapshot's MemorySample::used_bytes holds. Never negative.
   std::uint64_t used_bytes() const noexcept;
   // MemAvailable, or an estimate (free + buffers + cached) on kernels without it.
   std::uint64_t available_or_estimate() const noexcept;

@@ -77,7 +77,7 @@ struct CpuSample {
 
 struct MemorySample {
   MemInfo info;
-  std::uint64_t used_bytes = 0;       // as `free` computes it
+  std::uint64_t used_bytes = 0;       // total - available, as `free` (procps-ng 4) prints it
   std::uint64_t available_bytes = 0;  // MemAvailable or its estimate
   double used_percent = 0;
   double swap_used_percent = 0;
