@@ -12,8 +12,17 @@
 namespace hyperion::collectors {
 
 struct PidCgroup {
-  // The path that names the process's service or container: the v2 ("0::") path
-  // when present, else the name=systemd v1 path, else the first line's path.
+  // The path that names the process's service or container. Preference:
+  //   1. the name=systemd v1 path, if not "/";
+  //   2. the v2 ("0::") path, if not "/";
+  //   3. the first line whose path is not "/";
+  //   4. "/" (kernel threads, a process at the root, or inside a cgroup namespace).
+  // A name=systemd line exists only on v1/hybrid hosts, and there it is the one systemd
+  // and v1 runtimes keep current: docker's cgroupfs driver moves a container to
+  // "/docker/<id>" in every v1 hierarchy but leaves its v2 line at the shim's parent
+  // ("0::/system.slice/containerd.service"). The kernel also prints "0::/" on v1 hosts
+  // as soon as cgroup2 is mounted anywhere. On v2-only hosts rule 2 decides.
+  // A trailing " (deleted)" (printed for a removed v2 cgroup) is dropped.
   std::string path;
 };
 
