@@ -40,8 +40,9 @@ struct NetDev {
   NetDevCounters counters;
 };
 
-// The two header lines are required; an interface line with fewer than 16 counters
-// or a non-numeric counter makes the whole parse fail.
+// The two header lines are required; an interface line without exactly 16 counters
+// (fewer: Errc::truncated, more: Errc::malformed) or with a non-numeric counter makes the
+// whole parse fail. The format has not changed since 2.6, so extra columns mean bad input.
 Result<std::vector<NetDev>> parse_proc_net_dev(std::string_view text);
 
 }  // namespace hyperion::collectors

@@ -38,7 +38,8 @@ enum class TcpState : std::uint8_t {
   new_syn_recv,
 };
 inline constexpr std::size_t kTcpStateCount = 14;  // indices 0..13
-// "ESTABLISHED", "LISTEN", ... as `ss` prints them; "UNKNOWN" for 0 and out of range.
+// The kernel's names without "TCP_" ("ESTABLISHED", "LISTEN", ...; not ss's "ESTAB");
+// "UNKNOWN" for 0 and out of range.
 const char* to_string(TcpState s) noexcept;
 
 struct SocketAddress {
@@ -60,7 +61,11 @@ struct Socket {
   std::uint64_t inode = 0;  // 0 for TIME_WAIT and other orphaned sockets
 };
 
-// Skips the header line; a malformed socket line makes the parse fail with its line number.
+// Skips the header line (which must start with "sl"); a malformed socket line makes the
+// parse fail with its line number. Columns after the inode differ by protocol and state and
+// are ignored. A state code the enum does not name (13 = TCP_BOUND_INACTIVE, an inet_diag
+// pseudo-state, or higher) becomes TcpState::unknown, so `state` always indexes an array
+// of kTcpStateCount.
 // `protocol` says which file the text came from (it decides address width and family).
 Result<std::vector<Socket>> parse_proc_net_sockets(std::string_view text, SocketProtocol protocol);
 
