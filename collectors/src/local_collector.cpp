@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "hyperion/collectors/proc_loadavg.hpp"
 #include "hyperion/collectors/proc_pid_cgroup.hpp"
@@ -127,13 +126,15 @@ bool LocalCollector::collect_host(Snapshot& s) {
   }
   if (source_.read_proc("cpuinfo", buf_)) h->cpu = parse_proc_cpuinfo(buf_);
 
-  std::string vendor, product, bios, hv, environ1, cgroup1, osrelease;
+  std::string vendor, product, bios, hv, environ1, cgroup1, clocksource, fadt;
   source_.read_sys("class/dmi/id/sys_vendor", vendor);
   source_.read_sys("class/dmi/id/product_name", product);
   source_.read_sys("class/dmi/id/bios_vendor", bios);
   source_.read_sys("hypervisor/type", hv);
   source_.read_proc("1/environ", environ1);
   source_.read_proc("1/cgroup", cgroup1);
+  source_.read_sys("devices/system/clocksource/clocksource0/available_clocksource", clocksource);
+  source_.read_sys("firmware/acpi/tables/FACP", fadt);  // root only
   VirtualizationEvidence ev;
   ev.dmi_sys_vendor = vendor;
   ev.dmi_product_name = product;
@@ -145,6 +146,8 @@ bool LocalCollector::collect_host(Snapshot& s) {
   ev.dockerenv_exists = source_.exists_root(".dockerenv");
   ev.containerenv_exists = source_.exists_root("run/.containerenv");
   ev.wsl_osrelease = h->kernel_release;
+  ev.clocksource_available = clocksource;
+  ev.acpi_fadt = fadt;
   h->virtualization = detect_virtualization(ev);
 
   if (source_.read_proc("stat", buf_)) {
@@ -346,12 +349,8 @@ bool LocalCollector::collect_filesystems(Snapshot& s) {
   auto mounts = parse_proc_self_mountinfo(buf_);
   if (!mounts) return fail(s, Family::filesystems, "mountinfo: " + mounts.error().detail), false;
   auto out = std::make_shared<FilesystemsSample>();
-  // One row per filesystem, as df shows it: a device mounted at several places (bind
-  // mounts) is listed once, at its shortest mount point; a later mount over the same
-  // point hides the earlier one.
-  std::unordered_map<std::string, std::size_t> by_mount_point;
-  std::unordered_map<std::uint64_t, std::size_t> by_device;
-  for (const auto& m : *mounts) {
+  // One row per filesystem, as df shows it (the rule is at the top of proc_self_mountinfo.cpp).
+  for (const auto& m : drop_hidden_mounts(std::move(*mounts))) {
     if (!options_.include_pseudo_filesystems && is_pseudo_filesystem(m.fstype)) continue;
     FilesystemUsage u;
     if (!source_.filesystem_usage(m.mount_point, u)) continue;  // EACCES, stale NFS handle
@@ -369,23 +368,6 @@ bool LocalCollector::collect_filesystems(Snapshot& s) {
     fs.inodes_total = u.inodes_total;
     fs.inodes_free = u.inodes_free;
     fs.inodes_used = u.inodes_total - std::min(u.inodes_total, u.inodes_free);
-
-    if (const auto it = by_mount_point.find(fs.mount_point); it != by_mount_point.end()) {
-      out->filesystems[it->second] = std::move(fs);  // over-mounted: the newer mount is visible
-      continue;
-    }
-    const std::uint64_t dev = (static_cast<std::uint64_t>(m.major) << 32) | m.minor;
-    if (const auto it = by_device.find(dev); it != by_device.end()) {
-      auto& kept = out->filesystems[it->second];
-      if (fs.mount_point.size() < kept.mount_point.size()) {
-        by_mount_point.erase(kept.mount_point);
-        by_mount_point[fs.mount_point] = it->second;
-        kept = std::move(fs);
-      }
-      continue;
-    }
-    by_device[dev] = out->filesystems.size();
-    by_mount_point[fs.mount_point] = out->filesystems.size();
     out->filesystems.push_back(std::move(fs));
   }
   s.filesystems = std::move(out);

@@ -9,8 +9,8 @@
 namespace hyperion::collectors {
 
 struct OsRelease {
-  std::string id;            // ID: "debian"
-  std::string name;          // NAME: "Debian GNU/Linux"
+  std::string id;            // ID: "debian"; "linux" when unset (os-release(5) default)
+  std::string name;          // NAME: "Debian GNU/Linux"; "Linux" when unset
   std::string version_id;    // VERSION_ID: "12"
   std::string version;       // VERSION: "12 (bookworm)"
   std::string pretty_name;   // PRETTY_NAME; falls back to NAME, then "Linux"

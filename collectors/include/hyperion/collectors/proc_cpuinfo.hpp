@@ -12,7 +12,8 @@ namespace hyperion::collectors {
 
 struct CpuInfo {
   std::string model;          // "model name" of the first processor, or "Processor"/"cpu model"
-  std::string vendor;         // vendor_id, or empty
+  std::string vendor;         // vendor_id; on arm64 the "CPU implementer" name ("ARM",
+                              // "Ampere", ... as lscpu prints it); or empty
   std::uint32_t logical_cpus = 0;   // "processor" entries
   std::uint32_t physical_cores = 0; // distinct (physical id, core id); = logical_cpus when absent
   std::uint32_t sockets = 0;        // distinct physical id; 1 when absent and logical_cpus > 0

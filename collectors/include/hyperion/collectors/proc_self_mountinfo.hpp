@@ -37,4 +37,11 @@ Result<std::vector<MountInfo>> parse_proc_self_mountinfo(std::string_view text);
 // devtmpfs... (the exact list is in the source and in docs/ARCHITECTURE.md).
 bool is_pseudo_filesystem(std::string_view fstype) noexcept;
 
+// df's de-duplication done on mountinfo alone (the full rule is at the top of
+// proc_self_mountinfo.cpp): drops a mount another mount sits on top of (same mount point,
+// its child), and repeats of one filesystem (bind mounts: same major:minor and source, and for
+// btrfs the same subvolid=), keeping the row nearest the filesystem's root. Keeps file order.
+// Apply it to the whole table before is_pseudo_filesystem().
+std::vector<MountInfo> drop_hidden_mounts(std::vector<MountInfo> mounts);
+
 }  // namespace hyperion::collectors

@@ -19,6 +19,12 @@ struct VirtualizationEvidence {
   bool dockerenv_exists = false;        // /.dockerenv
   bool containerenv_exists = false;     // /run/.containerenv (podman)
   std::string_view wsl_osrelease;       // /proc/sys/kernel/osrelease (contains "microsoft" on WSL)
+  // /sys/devices/system/clocksource/clocksource0/available_clocksource: "kvm-clock" is
+  // registered only on KVM (and KVM-based VMMs such as Firecracker); world-readable.
+  std::string_view clocksource_available;
+  // The raw bytes of /sys/firmware/acpi/tables/FACP (mode 0400: empty unless run as root).
+  // Firecracker writes OEM ID "FIRECK" and hypervisor vendor "FIRECKVM" into it.
+  std::string_view acpi_fadt;
 };
 
 struct Virtualization {
