@@ -22,14 +22,6 @@ constexpr Key kKeys[] = {
     {"cancelled_write_bytes", &PidIo::cancelled_write_bytes},
 };
 
-bool is_digits(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (const char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 // Format: proc_pid_io_accounting() in fs/proc/base.c, unchanged since 2.6.20. Keys we do
@@ -54,7 +46,7 @@ Result<PidIo> parse_proc_pid_io(std::string_view text) {
       if (k.name != key) continue;
       const auto v = text::to_u64(value);
       if (!v) {
-        return Error{is_digits(value) ? Errc::out_of_range : Errc::malformed,
+        return Error{text::is_digits(value) ? Errc::out_of_range : Errc::malformed,
                      fmt::format("line {}: bad value for {}", line_no, k.name)};
       }
       out.*k.field = *v;

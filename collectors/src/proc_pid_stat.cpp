@@ -11,19 +11,11 @@ namespace {
 constexpr std::size_t kRssField = 24;        // the last field we require
 constexpr std::size_t kProcessorField = 39;  // added in Linux 2.2.8; the last one we read
 
-bool is_digits(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (const char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 // A token that is all digits (maybe negative) but did not convert is too big for its
 // type; anything else is not a number at all.
 Error bad_field(std::size_t field, std::string_view token) {
   const std::string_view digits = token.starts_with('-') ? token.substr(1) : token;
-  if (is_digits(digits)) {
+  if (text::is_digits(digits)) {
     return Error{Errc::out_of_range, fmt::format("field {}: number out of range", field)};
   }
   return Error{Errc::malformed, fmt::format("field {}: not a number", field)};

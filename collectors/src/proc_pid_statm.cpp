@@ -5,18 +5,6 @@
 #include "hyperion/collectors/text.hpp"
 
 namespace hyperion::collectors {
-namespace {
-
-bool is_digits(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (const char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 // Hot path like /proc/PID/stat: no allocation on success.
 // The format is fixed since 2.6 (fs/proc/task_mmu.c, task_statm()): seven numbers in
 // pages. "lib" and "dt" are always 0 since 2.6 (they were real values on 2.4) and are
@@ -37,7 +25,7 @@ Result<PidStatm> parse_proc_pid_statm(std::string_view text) {
     const auto v = text::to_u64(token);
     if (!v) {
       // All digits but no conversion: too big for 64 bits; otherwise not a number.
-      return Error{is_digits(token) ? Errc::out_of_range : Errc::malformed,
+      return Error{text::is_digits(token) ? Errc::out_of_range : Errc::malformed,
                    fmt::format("field {}: not a 64-bit page count", n + 1)};
     }
     *fields[n++] = *v;

@@ -61,6 +61,14 @@ bool next_token(std::string_view& rest, std::string_view& token) noexcept {
   return true;
 }
 
+bool is_digits(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 std::optional<std::uint64_t> to_u64(std::string_view s) noexcept { return to_integer<std::uint64_t>(s, 10); }
 std::optional<std::int64_t> to_i64(std::string_view s) noexcept { return to_integer<std::int64_t>(s, 10); }
 std::optional<std::uint32_t> to_u32(std::string_view s) noexcept { return to_integer<std::uint32_t>(s, 10); }

@@ -19,6 +19,10 @@ bool next_line(std::string_view& rest, std::string_view& line) noexcept;
 // Takes the next whitespace-separated token off the front of `rest`.
 bool next_token(std::string_view& rest, std::string_view& token) noexcept;
 
+// True for a non-empty run of ASCII digits: tells an overflowing number (out_of_range)
+// from a non-number (malformed).
+bool is_digits(std::string_view s) noexcept;
+
 // Whole-token numeric conversions: the entire token must be a number that fits.
 std::optional<std::uint64_t> to_u64(std::string_view s) noexcept;
 std::optional<std::int64_t> to_i64(std::string_view s) noexcept;
