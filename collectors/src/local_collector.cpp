@@ -302,12 +302,14 @@ bool LocalCollector::collect_sockets(Snapshot& s) {
   }
   if (!any) return fail(s, Family::sockets, "no socket table could be read"), false;
   source_.socket_owners(socket_owners_);
-  // Owner names come from the latest process list (no extra /proc reads).
-  std::unordered_map<std::int32_t, SharedString> names;
-  if (s.processes) {
-    names.reserve(s.processes->processes.size());
-    for (const auto& p : s.processes->processes) names.emplace(p.pid, p.comm);
-  }
+  // Owner names come from the latest process list, sorted by pid (no extra /proc reads).
+  const auto comm_of = [&](std::int32_t pid) -> SharedString {
+    if (!s.processes) return nullptr;
+    const auto& list = s.processes->processes;
+    const auto it = std::lower_bound(list.begin(), list.end(), pid,
+                                     [](const ProcessSample& p, std::int32_t key) { return p.pid < key; });
+    return it != list.end() && it->pid == pid ? it->comm : nullptr;
+  };
   for (auto& entry : out->sockets) {
     const auto& sock = entry.socket;
     if (sock.protocol == SocketProtocol::tcp || sock.protocol == SocketProtocol::tcp6) {
@@ -317,10 +319,8 @@ bool LocalCollector::collect_sockets(Snapshot& s) {
       ++out->udp_sockets;
     }
     if (sock.inode == 0) continue;
-    if (const auto it = socket_owners_.find(sock.inode); it != socket_owners_.end()) {
-      entry.pid = it->second;
-      if (const auto n = names.find(it->second); n != names.end()) entry.process = n->second;
-    }
+    entry.pid = find_socket_owner(socket_owners_, sock.inode);
+    if (entry.pid) entry.process = comm_of(*entry.pid);
   }
   s.sockets = std::move(out);
   return true;

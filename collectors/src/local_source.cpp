@@ -167,6 +167,7 @@ LocalSource::LocalSource(SourcePaths paths) : paths_(std::move(paths)), dirent_b
   if (ticks > 0) clock_ticks_ = static_cast<std::uint32_t>(ticks);
   if (page > 0) page_size_ = static_cast<std::uint32_t>(page);
   procs_.reserve(1024);
+  self_pid_ = static_cast<std::int32_t>(::getpid());
 }
 
 LocalSource::~LocalSource() {
@@ -208,26 +209,34 @@ std::vector<std::string> LocalSource::list_sys(std::string_view relative) const 
   return names;
 }
 
+int LocalSource::keep(int fd) {
+  if (fd >= 0) {
+    const auto i = static_cast<std::size_t>(fd);
+    if (i >= kept_fds_.size()) kept_fds_.resize(std::max<std::size_t>(i + 1, kept_fds_.size() * 2));
+    kept_fds_[i] = true;
+  }
+  return fd;
+}
+
 void LocalSource::close_entry(ProcEntry& e) {
-  close_fd(e.dir_fd);
-  close_fd(e.stat_fd);
-  close_fd(e.statm_fd);
-  close_fd(e.io_fd);
-  close_fd(e.fd_dir_fd);
+  for (int* fd : {&e.dir_fd, &e.stat_fd, &e.statm_fd, &e.io_fd, &e.fd_dir_fd}) {
+    if (*fd >= 0) kept_fds_[static_cast<std::size_t>(*fd)] = false;
+    close_fd(*fd);
+  }
 }
 
 bool LocalSource::open_entry(std::string_view name, ProcEntry& e) {
   const std::string dir(name);
-  e.dir_fd = ::openat(proc_fd_, dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  e.dir_fd = keep(::openat(proc_fd_, dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (e.dir_fd < 0) return false;
-  e.stat_fd = ::openat(e.dir_fd, "stat", O_RDONLY | O_CLOEXEC);
+  e.stat_fd = keep(::openat(e.dir_fd, "stat", O_RDONLY | O_CLOEXEC));
   if (e.stat_fd < 0) {
     close_entry(e);
     return false;
   }
-  e.statm_fd = ::openat(e.dir_fd, "statm", O_RDONLY | O_CLOEXEC);
-  e.io_fd = ::openat(e.dir_fd, "io", O_RDONLY | O_CLOEXEC);     // EACCES for others' processes
-  e.fd_dir_fd = ::openat(e.dir_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  e.statm_fd = keep(::openat(e.dir_fd, "statm", O_RDONLY | O_CLOEXEC));
+  e.io_fd = keep(::openat(e.dir_fd, "io", O_RDONLY | O_CLOEXEC));  // EACCES for others' processes
+  e.fd_dir_fd = keep(::openat(e.dir_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   return true;
 }
 
@@ -306,11 +315,20 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
   return visited;
 }
 
-void LocalSource::socket_owners(std::unordered_map<std::uint64_t, std::int32_t>& out) {
-  out.clear();
+std::optional<std::int32_t> find_socket_owner(const std::vector<std::pair<std::uint64_t, std::int32_t>>& owners,
+                                              std::uint64_t inode) noexcept {
+  const auto it = std::lower_bound(owners.begin(), owners.end(), inode,
+                                   [](const auto& entry, std::uint64_t key) { return entry.first < key; });
+  if (it == owners.end() || it->first != inode) return std::nullopt;
+  return it->second;
+}
+
+void LocalSource::socket_owners(SocketOwners& out) {
+  out.clear();  // keeps its capacity
   char link[64];
   for (auto& [pid, e] : procs_) {
     if (e.fd_dir_fd < 0 || ::lseek(e.fd_dir_fd, 0, SEEK_SET) < 0) continue;
+    const bool self = pid == self_pid_;
     for (;;) {
       const long n = ::syscall(SYS_getdents64, e.fd_dir_fd, dirent_buf_scratch_.data(), dirent_buf_scratch_.size());
       if (n <= 0) break;
@@ -318,13 +336,25 @@ void LocalSource::socket_owners(std::unordered_map<std::uint64_t, std::int32_t>&
         const auto* d = reinterpret_cast<const LinuxDirent64*>(dirent_buf_scratch_.data() + off);
         off += d->d_reclen;
         if (d->d_name[0] == '.') continue;
+        if (self) {
+          // Our own /proc/self/fd holds the thousands of descriptors we keep on other
+          // processes' /proc files: skip those without a readlink each.
+          const auto fd = pid_of(d->d_name);
+          if (fd && static_cast<std::size_t>(*fd) < kept_fds_.size() && kept_fds_[static_cast<std::size_t>(*fd)]) {
+            continue;
+          }
+        }
         const ssize_t len = ::readlinkat(e.fd_dir_fd, d->d_name, link, sizeof link);
         if (len <= 0) continue;
         const auto inode = parse_socket_link(std::string_view(link, static_cast<std::size_t>(len)));
-        if (inode != 0) out.try_emplace(inode, pid);
+        if (inode != 0) out.emplace_back(inode, pid);
       }
     }
   }
+  // A socket shared by several processes (fork, SCM_RIGHTS) keeps the lowest PID, usually the parent.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+            out.end());
 }
 
 bool LocalSource::filesystem_usage(const std::string& mount_point, FilesystemUsage& out) const {

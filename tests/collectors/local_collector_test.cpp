@@ -1,6 +1,8 @@
 #include "hyperion/collectors/local_collector.hpp"
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -187,4 +189,37 @@ TEST_CASE("LocalCollector: an exited process is dropped and its descriptors clos
   s = c.collect(families_of({Family::processes}), 2.0, 0);
   CHECK(find_pid(*s, child) == nullptr);
   CHECK(c.source().kept_descriptors() < kept_with_child);
+}
+
+TEST_CASE("LocalCollector: a socket this process listens on names this process as its owner",
+          "[collectors][local_collector][live]") {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 1) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const auto port = ntohs(addr.sin_port);
+
+  LocalCollector c(SourcePaths{}, CollectorOptions{});
+  // Processes first: the source keeps descriptors on every process, our own included,
+  // and the owner scan must skip those kept descriptors but not our real sockets.
+  const auto s = c.collect(families_of({Family::processes, Family::sockets}), 1.0, 0);
+  ::close(fd);
+  REQUIRE(s->sockets);
+  CHECK(c.source().kept_descriptors() > 0);
+  const auto& list = s->sockets->sockets;
+  const auto it = std::find_if(list.begin(), list.end(), [&](const SocketSample& x) {
+    return x.socket.protocol == SocketProtocol::tcp && x.socket.local.port == port;
+  });
+  REQUIRE(it != list.end());
+  CHECK(it->socket.state == TcpState::listen);
+  REQUIRE(it->pid);
+  CHECK(*it->pid == ::getpid());
+  REQUIRE(it->process);
+  CHECK(*it->process == *find_pid(*s, ::getpid())->comm);
+  CHECK(s->sockets->tcp_states[static_cast<std::size_t>(TcpState::listen)] >= 1);
 }

@@ -66,7 +66,7 @@ class LocalCollector {
   std::uint64_t mem_total_bytes_ = 0;
   std::int64_t passwd_mtime_ = -1;
   std::unordered_map<std::uint32_t, SharedString> users_;
-  std::unordered_map<std::uint64_t, std::int32_t> socket_owners_;
+  LocalSource::SocketOwners socket_owners_;
   std::string buf_;
 };
 

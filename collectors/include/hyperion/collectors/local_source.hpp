@@ -58,6 +58,10 @@ struct InterfaceAddress {
   std::string address;  // "192.0.2.1/24"
 };
 
+// The owner of a socket inode in a list from LocalSource::socket_owners, or nullopt.
+std::optional<std::int32_t> find_socket_owner(
+    const std::vector<std::pair<std::uint64_t, std::int32_t>>& owners, std::uint64_t inode) noexcept;
+
 class LocalSource {
  public:
   explicit LocalSource(SourcePaths paths);
@@ -85,8 +89,11 @@ class LocalSource {
   // being read are skipped silently.
   std::size_t for_each_process(ProcessVisitor& visitor);
 
-  // Socket inode -> owning PID, from the /proc/PID/fd links we may read.
-  void socket_owners(std::unordered_map<std::uint64_t, std::int32_t>& out);
+  // (socket inode, owning PID) pairs from the /proc/PID/fd links we may read, sorted by
+  // inode (look up with find_socket_owner). The vector is reused: no allocation in steady state.
+  // Our own descriptors kept open on other processes' /proc files are skipped unread.
+  using SocketOwners = std::vector<std::pair<std::uint64_t, std::int32_t>>;
+  void socket_owners(SocketOwners& out);
 
   // statvfs() of a mount point (under the root); false when it fails.
   bool filesystem_usage(const std::string& mount_point, FilesystemUsage& out) const;
@@ -111,7 +118,8 @@ class LocalSource {
     std::uint64_t seen = 0;
   };
   bool open_entry(std::string_view name, ProcEntry& e);
-  static void close_entry(ProcEntry& e);
+  void close_entry(ProcEntry& e);
+  int keep(int fd);  // records fd as one of ours, returns it
 
   SourcePaths paths_;
   bool live_ = false;
@@ -121,6 +129,8 @@ class LocalSource {
   std::uint32_t page_size_ = 4096;
   std::unordered_map<std::int32_t, ProcEntry> procs_;
   std::uint64_t tick_ = 0;
+  std::vector<bool> kept_fds_;            // indexed by descriptor number
+  std::int32_t self_pid_ = 0;
   std::vector<char> dirent_buf_;          // for the /proc listing
   std::vector<char> dirent_buf_scratch_;  // for per-process directories
   std::string stat_buf_, statm_buf_, io_buf_, cmdline_buf_, cgroup_buf_;
