@@ -406,14 +406,22 @@ class KeptFloor {
     return read;
   }
 
-  // The socket-owner scan of LocalSource::socket_owners: readlink of every /proc/PID/fd entry.
+  // The socket-owner scan of LocalSource::socket_owners: readlink of every /proc/PID/fd entry,
+  // except, in our own /proc/self/fd, the descriptors this floor keeps open (as the source
+  // skips its own).
   void socket_scan() {
     char link[64];
+    const auto self = static_cast<std::int32_t>(::getpid());
     for (auto& [pid, e] : procs_) {
       if (e.fd_dir_fd < 0) continue;
       const int dir_fd = e.fd_dir_fd;
+      const bool is_self = pid == self;
       for_each_dirent(dir_fd, scratch_, [&](const char* name) {
         if (name[0] == '.') return;
+        if (is_self) {
+          const auto fd = static_cast<std::size_t>(std::strtoul(name, nullptr, 10));
+          if (fd < kept_.size() && kept_[fd]) return;
+        }
         if (::readlinkat(dir_fd, name, link, sizeof link) > 0) ++links_;
       });
     }
@@ -428,30 +436,38 @@ class KeptFloor {
     if (fd >= 0) ::close(fd);
     fd = -1;
   }
-  static void close_entry(Entry& e) {
-    close_fd(e.dir_fd);
-    close_fd(e.stat_fd);
-    close_fd(e.statm_fd);
-    close_fd(e.io_fd);
-    close_fd(e.fd_dir_fd);
+  int keep(int fd) {
+    if (fd >= 0) {
+      const auto i = static_cast<std::size_t>(fd);
+      if (i >= kept_.size()) kept_.resize(std::max<std::size_t>(i + 1, kept_.size() * 2));
+      kept_[i] = true;
+    }
+    return fd;
   }
-  bool open_entry(const char* name, Entry& e) const {
-    e.dir_fd = ::openat(proc_fd_, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  void close_entry(Entry& e) {
+    for (int* fd : {&e.dir_fd, &e.stat_fd, &e.statm_fd, &e.io_fd, &e.fd_dir_fd}) {
+      if (*fd >= 0) kept_[static_cast<std::size_t>(*fd)] = false;
+      close_fd(*fd);
+    }
+  }
+  bool open_entry(const char* name, Entry& e) {
+    e.dir_fd = keep(::openat(proc_fd_, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (e.dir_fd < 0) return false;
-    e.stat_fd = ::openat(e.dir_fd, "stat", O_RDONLY | O_CLOEXEC);
+    e.stat_fd = keep(::openat(e.dir_fd, "stat", O_RDONLY | O_CLOEXEC));
     if (e.stat_fd < 0) {
       close_entry(e);
       return false;
     }
-    e.statm_fd = ::openat(e.dir_fd, "statm", O_RDONLY | O_CLOEXEC);
-    e.io_fd = ::openat(e.dir_fd, "io", O_RDONLY | O_CLOEXEC);
-    e.fd_dir_fd = ::openat(e.dir_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    e.statm_fd = keep(::openat(e.dir_fd, "statm", O_RDONLY | O_CLOEXEC));
+    e.io_fd = keep(::openat(e.dir_fd, "io", O_RDONLY | O_CLOEXEC));
+    e.fd_dir_fd = keep(::openat(e.dir_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     return true;
   }
 
   int proc_fd_;
   bool fd_count_from_size_;
   std::unordered_map<std::int32_t, Entry> procs_;
+  std::vector<bool> kept_;  // descriptors this floor keeps, by number
   std::uint64_t tick_ = 0;
   std::uint64_t links_ = 0;
   std::vector<char> dirents_, scratch_, small_, first_read_;
