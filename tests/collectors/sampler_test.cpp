@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "fixture.hpp"
+#include "hyperion/collectors/proc_net_dev.hpp"
+
 using namespace hyperion::collectors;
 
 namespace {
@@ -321,4 +324,24 @@ TEST_CASE("Sampler processes: a process without /proc/PID/io has no I/O rates", 
   CHECK_FALSE(second.processes[0].read_bytes_per_second.has_value());
   CHECK(second.processes[0].memory_percent == 0.0);  // no MemTotal known: no division by zero
   CHECK(second.processes[0].cpu_percent == Approx(0.0));
+}
+
+TEST_CASE("Sampler::network: an interface added between two real net/dev files", "[collectors][sampler]") {
+  auto before = parse_proc_net_dev(hyperion::test::read_fixture("synthetic-hotplug/proc/net/dev.1"));
+  auto after = parse_proc_net_dev(hyperion::test::read_fixture("synthetic-hotplug/proc/net/dev.2"));
+  REQUIRE(before);
+  REQUIRE(after);
+  Sampler s(100, 4096);
+  (void)s.network(std::move(*before), 0.0);
+  const auto out = s.network(std::move(*after), 2.0);
+  REQUIRE(out.interfaces.size() == 3);
+  const auto& eth0 = out.interfaces[1];
+  CHECK(eth0.name == "eth0");
+  REQUIRE(eth0.rates);
+  CHECK(eth0.rates->rx_bytes_per_second == Approx(125000.0));  // 250,000 bytes in 2 s
+  CHECK(eth0.rates->rx_packets_per_second == Approx(100.0));
+  const auto& veth = out.interfaces[2];
+  CHECK(veth.name == "veth1a2b3c4");
+  CHECK(veth.counters.rx_bytes == 656u);
+  CHECK_FALSE(veth.rates.has_value());  // new: no rate until its second sample
 }
