@@ -62,7 +62,7 @@ class LocalCollector::ProcessFeeder final : public ProcessVisitor {
     in.user = c_.user_name(raw.uid);
     in.open_fds = raw.open_fds;
     in.is_new = raw.is_new;
-    if (raw.is_new) {
+    if (raw.has_strings) {
       cmdline_ = parse_proc_pid_cmdline(raw.cmdline);
       in.cmdline = cmdline_;
       const auto cg = parse_proc_pid_cgroup(raw.cgroup);

@@ -121,15 +121,20 @@ bool kernel_at_least(int major, int minor) {
   return ma > major || (ma == major && mi >= minor);
 }
 
-// Each process costs up to five kept descriptors; make room for a few thousand.
-void raise_descriptor_limit() {
+// Each process costs up to five kept descriptors; make room for a few thousand, and
+// return how many the source may keep: the limit minus headroom for the rest of the
+// daemon (listening and client sockets, the database, transient reads).
+std::size_t raise_descriptor_limit() {
   rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 512;
   const rlim_t want = std::min<rlim_t>(lim.rlim_max, 65536);
   if (lim.rlim_cur < want) {
     lim.rlim_cur = want;
-    ::setrlimit(RLIMIT_NOFILE, &lim);
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::getrlimit(RLIMIT_NOFILE, &lim);
   }
+  const auto limit = static_cast<std::size_t>(lim.rlim_cur);
+  const std::size_t headroom = std::max<std::size_t>(limit / 8, std::min<std::size_t>(256, limit / 2));
+  return limit > headroom ? limit - headroom : 0;
 }
 
 std::string format_ifaddr(const sockaddr* addr, const sockaddr* mask) {
@@ -161,7 +166,7 @@ LocalSource::LocalSource(SourcePaths paths) : paths_(std::move(paths)), dirent_b
   struct statfs fs {};
   live_ = proc_fd_ >= 0 && ::fstatfs(proc_fd_, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
   fd_count_from_size_ = live_ && kernel_at_least(6, 2);
-  if (live_) raise_descriptor_limit();
+  descriptor_budget_ = live_ ? raise_descriptor_limit() : 4096;
   const long ticks = ::sysconf(_SC_CLK_TCK);
   const long page = ::sysconf(_SC_PAGESIZE);
   if (ticks > 0) clock_ticks_ = static_cast<std::uint32_t>(ticks);
@@ -214,13 +219,17 @@ int LocalSource::keep(int fd) {
     const auto i = static_cast<std::size_t>(fd);
     if (i >= kept_fds_.size()) kept_fds_.resize(std::max<std::size_t>(i + 1, kept_fds_.size() * 2));
     kept_fds_[i] = true;
+    ++kept_count_;
   }
   return fd;
 }
 
 void LocalSource::close_entry(ProcEntry& e) {
   for (int* fd : {&e.dir_fd, &e.stat_fd, &e.statm_fd, &e.io_fd, &e.fd_dir_fd}) {
-    if (*fd >= 0) kept_fds_[static_cast<std::size_t>(*fd)] = false;
+    if (*fd >= 0) {
+      kept_fds_[static_cast<std::size_t>(*fd)] = false;
+      --kept_count_;
+    }
     close_fd(*fd);
   }
 }
@@ -240,9 +249,41 @@ bool LocalSource::open_entry(std::string_view name, ProcEntry& e) {
   return true;
 }
 
+// Fills `raw` from an open entry. `with_strings` also reads the command line and cgroup.
+// False when the stat read fails (the process exited).
+bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, RawProcess& raw) {
+  if (!pread_all(e.stat_fd, stat_buf_)) return false;
+  raw.pid = pid;
+  raw.stat = stat_buf_;
+  raw.statm = (e.statm_fd >= 0 && pread_all(e.statm_fd, statm_buf_)) ? std::string_view(statm_buf_)
+                                                                        : std::string_view();
+  raw.io = (e.io_fd >= 0 && pread_all(e.io_fd, io_buf_)) ? std::string_view(io_buf_) : std::string_view();
+  struct stat st {};
+  raw.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
+  raw.open_fds.reset();
+  if (e.fd_dir_fd >= 0) {
+    if (fd_count_from_size_) {
+      if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) raw.open_fds = static_cast<std::uint32_t>(st.st_size);
+    } else {
+      raw.open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
+    }
+  }
+  raw.cmdline = {};
+  raw.cgroup = {};
+  raw.has_strings = with_strings;
+  if (with_strings) {
+    read_at(e.dir_fd, "cmdline", cmdline_buf_, kMaxCmdlineRead);
+    read_at(e.dir_fd, "cgroup", cgroup_buf_);
+    raw.cmdline = cmdline_buf_;
+    raw.cgroup = cgroup_buf_;
+  }
+  return true;
+}
+
 std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
   if (proc_fd_ < 0) return 0;
   ++tick_;
+  transient_processes_ = 0;
   std::size_t visited = 0;
   if (::lseek(proc_fd_, 0, SEEK_SET) < 0) return 0;
   RawProcess raw;
@@ -254,18 +295,39 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
       off += d->d_reclen;
       const auto pid = pid_of(d->d_name);
       if (!pid) continue;
-      auto [it, inserted] = procs_.try_emplace(*pid);
-      ProcEntry& e = it->second;
-      bool is_new = inserted;
-      if (inserted && !open_entry(d->d_name, e)) {
-        procs_.erase(it);  // gone between the listing and the open
+      auto it = procs_.find(*pid);
+      if (it == procs_.end() && kept_count_ + kDescriptorsPerProcess > descriptor_budget_) {
+        // Over the descriptor budget: read this process the slow way, open-read-close,
+        // every tick. Without a kept descriptor we cannot see a PID being reused, so the
+        // command line and cgroup come every time and the Sampler decides by start time.
+        ProcEntry t;
+        if (open_entry(d->d_name, t)) {
+          const bool ok = read_entry(t, *pid, true, raw);
+          if (ok) {
+            raw.is_new = false;
+            visitor.on_process(raw);
+            ++visited;
+            ++transient_processes_;
+          }
+        }
+        close_entry(t);
         continue;
       }
-      if (!pread_all(e.stat_fd, stat_buf_)) {
+      bool is_new = false;
+      if (it == procs_.end()) {
+        it = procs_.try_emplace(*pid).first;
+        is_new = true;
+        if (!open_entry(d->d_name, it->second)) {
+          procs_.erase(it);  // gone between the listing and the open
+          continue;
+        }
+      }
+      ProcEntry& e = it->second;
+      if (!read_entry(e, *pid, is_new, raw)) {
         // ESRCH: the process we had open exited. If the PID is listed again it was
         // reused by a new process: open that one instead.
         close_entry(e);
-        if (!open_entry(d->d_name, e) || !pread_all(e.stat_fd, stat_buf_)) {
+        if (!open_entry(d->d_name, e) || !read_entry(e, *pid, true, raw)) {
           close_entry(e);
           procs_.erase(it);
           continue;
@@ -273,32 +335,7 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
         is_new = true;
       }
       e.seen = tick_;
-      raw.pid = *pid;
-      raw.stat = stat_buf_;
-      raw.statm = (e.statm_fd >= 0 && pread_all(e.statm_fd, statm_buf_)) ? std::string_view(statm_buf_)
-                                                                            : std::string_view();
-      raw.io = (e.io_fd >= 0 && pread_all(e.io_fd, io_buf_)) ? std::string_view(io_buf_) : std::string_view();
-      struct stat st {};
-      raw.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
-      raw.open_fds.reset();
-      if (e.fd_dir_fd >= 0) {
-        if (fd_count_from_size_) {
-          if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) {
-            raw.open_fds = static_cast<std::uint32_t>(st.st_size);
-          }
-        } else {
-          raw.open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
-        }
-      }
       raw.is_new = is_new;
-      raw.cmdline = {};
-      raw.cgroup = {};
-      if (is_new) {
-        read_at(e.dir_fd, "cmdline", cmdline_buf_, kMaxCmdlineRead);
-        read_at(e.dir_fd, "cgroup", cgroup_buf_);
-        raw.cmdline = cmdline_buf_;
-        raw.cgroup = cgroup_buf_;
-      }
       visitor.on_process(raw);
       ++visited;
     }
@@ -389,12 +426,6 @@ std::string LocalSource::architecture() const {
   return u.machine;
 }
 
-std::size_t LocalSource::kept_descriptors() const noexcept {
-  std::size_t n = 0;
-  for (const auto& [pid, e] : procs_) {
-    for (const int fd : {e.dir_fd, e.stat_fd, e.statm_fd, e.io_fd, e.fd_dir_fd}) n += fd >= 0 ? 1 : 0;
-  }
-  return n;
-}
+std::size_t LocalSource::kept_descriptors() const noexcept { return kept_count_; }
 
 }  // namespace hyperion::collectors

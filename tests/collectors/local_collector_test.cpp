@@ -2,11 +2,13 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <catch2/catch.hpp>
 
 #include "fixture.hpp"
@@ -222,4 +224,56 @@ TEST_CASE("LocalCollector: a socket this process listens on names this process a
   REQUIRE(it->process);
   CHECK(*it->process == *find_pid(*s, ::getpid())->comm);
   CHECK(s->sockets->tcp_states[static_cast<std::size_t>(TcpState::listen)] >= 1);
+}
+
+namespace {
+
+std::size_t count_proc_pids() {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = entry.path().filename().string();
+    if (!name.empty() && std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("LocalCollector: over the descriptor budget processes are still read, the slow way",
+          "[collectors][local_collector][live]") {
+  // In a child, so the tiny limit does not touch the test runner. The child reports
+  // through its exit status which check failed (0: all passed).
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    rlimit lim{64, 64};
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(10);
+    LocalCollector c(SourcePaths{}, CollectorOptions{});
+    if (c.source().descriptor_budget() > 48) ::_exit(11);
+    (void)c.collect(families_of({Family::processes}), 1.0, 0);
+    const auto s = c.collect(families_of({Family::processes}), 1.5, 0);
+    const auto listed = count_proc_pids();
+    if (listed == 0) ::_exit(18);
+    const auto seen = s->processes->processes.size();
+    if (c.source().kept_descriptors() > c.source().descriptor_budget()) ::_exit(12);
+    if (c.source().transient_processes() == 0) ::_exit(13);
+    // Processes come and go between the two listings; a handful either way.
+    if (seen + 5 < listed || seen > listed + 5) ::_exit(14);
+    std::size_t with_rate = 0;
+    for (const auto& p : s->processes->processes) {
+      if (p.cpu_percent) ++with_rate;
+    }
+    if (with_rate + 5 < seen) ::_exit(15);  // transient processes have rates too
+    // /proc lists PIDs in ascending order and the budget is spent on the first few, so
+    // this (recent, high) PID is read the slow way: it must still have its command line.
+    const auto* self = find_pid(*s, ::getpid());
+    if (!self) ::_exit(16);
+    if (self->cmdline->find("collectors_tests") == std::string::npos) ::_exit(17);
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }

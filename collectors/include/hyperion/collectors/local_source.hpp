@@ -35,7 +35,8 @@ struct RawProcess {
   std::string_view io;     // empty when unreadable (another user's process without privileges)
   std::uint32_t uid = 0;
   std::optional<std::uint32_t> open_fds;
-  bool is_new = false;          // first time seen (or PID reused): cmdline and cgroup are set
+  bool is_new = false;          // first time seen (or PID reused)
+  bool has_strings = false;     // cmdline and cgroup were read (always when is_new)
   std::string_view cmdline;     // raw NUL-separated text
   std::string_view cgroup;      // raw /proc/PID/cgroup text
 };
@@ -107,6 +108,10 @@ class LocalSource {
 
   // Descriptors kept open for processes (for tests and the benchmark).
   std::size_t kept_descriptors() const noexcept;
+  // How many descriptors the source may keep (from RLIMIT_NOFILE, less headroom), and how
+  // many processes the last walk read the slow way because the budget was spent.
+  std::size_t descriptor_budget() const noexcept { return descriptor_budget_; }
+  std::size_t transient_processes() const noexcept { return transient_processes_; }
 
  private:
   struct ProcEntry {
@@ -117,7 +122,9 @@ class LocalSource {
     int fd_dir_fd = -1;
     std::uint64_t seen = 0;
   };
+  static constexpr std::size_t kDescriptorsPerProcess = 5;
   bool open_entry(std::string_view name, ProcEntry& e);
+  bool read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, RawProcess& raw);
   void close_entry(ProcEntry& e);
   int keep(int fd);  // records fd as one of ours, returns it
 
@@ -130,6 +137,9 @@ class LocalSource {
   std::unordered_map<std::int32_t, ProcEntry> procs_;
   std::uint64_t tick_ = 0;
   std::vector<bool> kept_fds_;            // indexed by descriptor number
+  std::size_t kept_count_ = 0;
+  std::size_t descriptor_budget_ = 0;
+  std::size_t transient_processes_ = 0;
   std::int32_t self_pid_ = 0;
   std::vector<char> dirent_buf_;          // for the /proc listing
   std::vector<char> dirent_buf_scratch_;  // for per-process directories

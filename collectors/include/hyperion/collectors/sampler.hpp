@@ -41,8 +41,9 @@ struct ProcessInput {
   std::uint32_t uid = 0;
   SharedString user;
   std::optional<std::uint32_t> open_fds;
-  // True when the source has not seen this process before (or the PID was reused):
-  // then cmdline and cgroup hold fresh text. Otherwise they are ignored.
+  // True when the source has not seen this process before (or the PID was reused).
+  // cmdline and cgroup are used when the Sampler starts tracking the process (new, or a
+  // start time it has not seen); otherwise they are ignored and may be empty.
   bool is_new = false;
   std::string_view cmdline;  // already formatted (parse_proc_pid_cmdline)
   std::string_view cgroup;   // the cgroup path
