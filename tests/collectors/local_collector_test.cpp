@@ -222,7 +222,10 @@ TEST_CASE("LocalCollector: a socket this process listens on names this process a
   REQUIRE(it->pid);
   CHECK(*it->pid == ::getpid());
   REQUIRE(it->process);
-  CHECK(*it->process == *find_pid(*s, ::getpid())->comm);
+  const auto* self = find_pid(*s, ::getpid());
+  REQUIRE(self);
+  REQUIRE(self->comm);
+  CHECK(*it->process == *self->comm);
   CHECK(s->sockets->tcp_states[static_cast<std::size_t>(TcpState::listen)] >= 1);
 }
 
