@@ -1,0 +1,43 @@
+#pragma once
+
+// Our own request/response types, so that handlers, the router and their tests never
+// see Beast. The server converts at the edge.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hyperion::web {
+
+struct HttpRequest {
+  std::string method;  // "GET", "HEAD", ...
+  std::string path;    // decoded path, without the query
+  std::string query;   // raw query string, without '?'
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+
+  // The first value of a header (name in lower case), or empty.
+  std::string_view header(std::string_view name) const noexcept;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// RFC 9457 problem details: {"type", "title", "status", "detail"} as application/problem+json.
+// `type` is a stable identifier (a URI reference relative to the API, e.g. "not-found").
+HttpResponse problem(int status, std::string_view type, std::string_view title, std::string_view detail);
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+// Query string parameters, percent-decoded ('+' is a space), duplicates kept in order.
+// False on a malformed escape ("%zz", a truncated "%4"): the caller answers 400.
+bool parse_query(std::string_view query, QueryParams& out);
+
+// Percent-decodes a path or query component; false on a bad escape.
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
+
+}  // namespace hyperion::web

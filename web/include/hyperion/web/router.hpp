@@ -1,0 +1,50 @@
+#pragma once
+
+// The route table: method + path pattern -> handler. Patterns are literal segments and
+// "{name}" captures ("/api/v1/hosts/{host}/processes/{pid}"). Every route carries what the
+// OpenAPI document and, later, authorisation need: a summary and the role it requires.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hyperion/web/http.hpp"
+
+namespace hyperion::web {
+
+struct RouteParams {
+  std::vector<std::pair<std::string, std::string>> values;
+  std::string_view get(std::string_view name) const noexcept;
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&, const RouteParams&)>;
+
+struct Route {
+  std::string method;   // "GET" also answers HEAD
+  std::string pattern;
+  std::string summary;  // one line, for OpenAPI
+  std::string role;     // "public", "viewer", "operator", "admin"
+  Handler handler;
+  std::vector<std::string> query_parameters;  // documented query parameters (OpenAPI)
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;  // null: see status
+  RouteParams params;
+  int status = 200;              // 404 no such path, 405 path exists for other methods
+  std::string allow;             // for 405: "GET, HEAD"
+};
+
+class Router {
+ public:
+  void add(Route route);
+  RouteMatch match(std::string_view method, std::string_view path) const;
+  const std::vector<Route>& routes() const noexcept { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace hyperion::web
