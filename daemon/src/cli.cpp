@@ -7,7 +7,7 @@
 
 #include "hyperion/collectors/local_collector.hpp"
 #include "hyperion/collectors/text.hpp"
-#include "hyperion/daemon/snapshot_json.hpp"
+#include "hyperion/web/snapshot_json.hpp"
 
 namespace hyperion::daemon {
 namespace {
@@ -122,7 +122,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   for (const auto& e : snapshot->errors) {
     err << "hyperiond: warning: " << collectors::to_string(e.family) << ": " << e.detail << '\n';
   }
-  out << snapshot_to_json(*snapshot, 2) << '\n';
+  out << web::snapshot_to_json(*snapshot, 2) << '\n';
   return 0;
 }
 
