@@ -7,9 +7,10 @@ packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config
   # libraries
-  libfmt-dev nlohmann-json3-dev
-  # tests: Catch2 v2, and the system tools the agreement tests compare against
-  catch2 procps iproute2 coreutils
+  libfmt-dev nlohmann-json3-dev libboost1.81-dev libtomlplusplus-dev zlib1g-dev libsystemd-dev
+  # tests: Catch2 v2; the system tools the agreement tests compare against; Python for the
+  # HTTP integration tests; promtool (package prometheus) to check /metrics
+  catch2 procps iproute2 coreutils python3 prometheus
 )
 
 as_root() {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "hyperion/collectors/proc_loadavg.hpp"
 #include "hyperion/collectors/proc_pid_cgroup.hpp"
@@ -96,17 +97,24 @@ std::shared_ptr<const Snapshot> LocalCollector::collect(FamilySet families, doub
   s->errors.clear();
   s->host = options_.host;
   const auto want = [&](Family f) { return families.test(static_cast<std::size_t>(f)); };
+  // Each family is timed for the daemon's own metrics (hyperion_collection_duration_seconds).
+  const auto timed = [&](Family f, auto&& step) {
+    const auto start = std::chrono::steady_clock::now();
+    step();
+    durations_[static_cast<std::size_t>(f)] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   // Order matters: cpu gives the boot time, memory the total, processes the names sockets use.
-  if (want(Family::host) || !s->host_info) collect_host(*s);
-  if (want(Family::system)) collect_system(*s);
-  if (want(Family::cpu)) collect_cpu(*s, now);
-  if (want(Family::memory)) collect_memory(*s);
-  if (want(Family::processes)) collect_processes(*s, now);
-  if (want(Family::network)) collect_network(*s, now);
-  if (want(Family::sockets)) collect_sockets(*s);
-  if (want(Family::disks)) collect_disks(*s, now);
-  if (want(Family::filesystems)) collect_filesystems(*s);
-  if (want(Family::sensors)) collect_sensors(*s);
+  if (want(Family::host) || !s->host_info) timed(Family::host, [&] { collect_host(*s); });
+  if (want(Family::system)) timed(Family::system, [&] { collect_system(*s); });
+  if (want(Family::cpu)) timed(Family::cpu, [&] { collect_cpu(*s, now); });
+  if (want(Family::memory)) timed(Family::memory, [&] { collect_memory(*s); });
+  if (want(Family::processes)) timed(Family::processes, [&] { collect_processes(*s, now); });
+  if (want(Family::network)) timed(Family::network, [&] { collect_network(*s, now); });
+  if (want(Family::sockets)) timed(Family::sockets, [&] { collect_sockets(*s); });
+  if (want(Family::disks)) timed(Family::disks, [&] { collect_disks(*s, now); });
+  if (want(Family::filesystems)) timed(Family::filesystems, [&] { collect_filesystems(*s); });
+  if (want(Family::sensors)) timed(Family::sensors, [&] { collect_sensors(*s); });
   s->sequence = ++sequence_;
   s->timestamp_ms = wall_ms;
   latest_ = std::move(s);

@@ -54,12 +54,14 @@ std::optional<CpuUsage> cpu_usage(const CpuTimes& p, const CpuTimes& c) noexcept
   const double total = u.user + u.nice + u.guest + u.guest_nice + u.system + u.idle + u.iowait + u.irq +
                        u.softirq + u.steal;
   if (total <= 0) return std::nullopt;
+  const double busy_ticks = total - u.idle - u.iowait;
   const double scale = 100.0 / total;
   for (double* f : {&u.user, &u.nice, &u.guest, &u.guest_nice, &u.system, &u.idle, &u.iowait, &u.irq,
                     &u.softirq, &u.steal}) {
     *f *= scale;
   }
-  u.busy = std::max(0.0, 100.0 - u.idle - u.iowait);
+  // From the tick counts, not 100 - idle - iowait, so that an idle CPU is exactly 0.
+  u.busy = busy_ticks * scale;
   return u;
 }
 

@@ -5,6 +5,7 @@
 // families asked for; the others are shared from the previous snapshot, so every
 // family can run on its own interval.
 
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <memory>
@@ -39,6 +40,8 @@ class LocalCollector {
   std::shared_ptr<const Snapshot> collect(FamilySet families, double now_seconds, std::int64_t wall_ms);
 
   std::shared_ptr<const Snapshot> latest() const { return latest_; }
+  // How long the last collection of a family took, in seconds (0 before the first).
+  double last_duration_seconds(Family f) const noexcept { return durations_[static_cast<std::size_t>(f)]; }
   LocalSource& source() noexcept { return source_; }
 
  private:
@@ -68,6 +71,7 @@ class LocalCollector {
   std::unordered_map<std::uint32_t, SharedString> users_;
   LocalSource::SocketOwners socket_owners_;
   std::string buf_;
+  std::array<double, kFamilyCount> durations_{};
 };
 
 }  // namespace hyperion::collectors

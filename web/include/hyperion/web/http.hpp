@@ -3,6 +3,7 @@
 // Our own request/response types, so that handlers, the router and their tests never
 // see Beast. The server converts at the edge.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,7 +26,12 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // When set, served instead of `body` without a copy (a cached serialisation shared by
+  // every client); the server may also cache its gzip form by this pointer.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+
+  std::string_view payload() const noexcept { return shared_body ? std::string_view(*shared_body) : body; }
 };
 
 // RFC 9457 problem details: {"type", "title", "status", "detail"} as application/problem+json.

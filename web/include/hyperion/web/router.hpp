@@ -27,7 +27,7 @@ struct Route {
   std::string summary;  // one line, for OpenAPI
   std::string role;     // "public", "viewer", "operator", "admin"
   Handler handler;
-  std::vector<std::string> query_parameters;  // documented query parameters (OpenAPI)
+  std::vector<std::string> query_parameters{};  // documented query parameters (OpenAPI)
 };
 
 struct RouteMatch {

@@ -1,0 +1,145 @@
+#pragma once
+
+// hyperiond's configuration: one table of settings (config.cpp), each a TOML key
+// ("http.max_connections"), a flag (--http-max-connections) and an environment variable
+// (HYPERION_HTTP_MAX_CONNECTIONS). Precedence: built-in defaults < config file <
+// environment < command line. A bad value is refused with its origin: "FILE:LINE: key: reason",
+// "environment NAME: reason" or "--flag: reason". docs/CONFIGURATION.md lists every setting.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/snapshot.hpp"
+
+namespace hyperion::daemon {
+
+// Read when present and no --config or HYPERION_CONFIG names another file.
+inline constexpr std::string_view kDefaultConfigPath = "/etc/hyperion/hyperion.toml";
+
+enum class LogLevel : std::uint8_t { error, warn, info, debug };
+const char* to_string(LogLevel level) noexcept;
+
+// How often each collector family is refreshed ([intervals] in the file).
+struct Intervals {
+  std::chrono::milliseconds host{60'000};
+  std::chrono::milliseconds system{1'000};
+  std::chrono::milliseconds cpu{1'000};
+  std::chrono::milliseconds memory{1'000};
+  std::chrono::milliseconds processes{2'000};
+  std::chrono::milliseconds network{1'000};
+  std::chrono::milliseconds sockets{2'000};
+  std::chrono::milliseconds disks{1'000};
+  std::chrono::milliseconds filesystems{5'000};
+  std::chrono::milliseconds sensors{5'000};
+
+  std::chrono::milliseconds of(collectors::Family family) const noexcept;
+  bool operator==(const Intervals&) const = default;
+};
+
+// Bounds on every HTTP input ([http] in the file).
+struct HttpLimits {
+  std::uint32_t max_connections = 256;
+  std::uint64_t max_header_bytes = 8 * 1024;
+  std::uint64_t max_body_bytes = 64 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};  // whole request header, against slowloris
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive connection with no request
+  std::chrono::milliseconds write_timeout{30'000};
+  std::uint64_t gzip_min_bytes = 1024;                // 0: never gzip
+  std::chrono::milliseconds shutdown_grace{1'500};
+
+  bool operator==(const HttpLimits&) const = default;
+};
+
+// [collectors] in the file.
+struct CollectorSettings {
+  bool include_idle_virtual_disks = false;
+  bool include_pseudo_filesystems = false;
+
+  bool operator==(const CollectorSettings&) const = default;
+};
+
+// [metrics] in the file.
+struct MetricsSettings {
+  std::uint32_t top_processes = 10;
+
+  bool operator==(const MetricsSettings&) const = default;
+};
+
+// The member initialisers are the built-in defaults.
+struct Config {
+  std::string listen = "127.0.0.1:9800";  // as written; split into the two below
+  std::string listen_host = "127.0.0.1";  // IPv6 without brackets: "::1"
+  std::uint16_t listen_port = 9800;       // 0: any free port
+  std::string data_dir = "./var";         // the database and keys
+  LogLevel log_level = LogLevel::info;
+  std::string host_id = "local";
+  std::string root = "/";                 // read ROOT/proc, ROOT/sys, ROOT/etc (tests)
+  CollectorSettings collectors;
+  Intervals intervals;
+  HttpLimits http;
+  MetricsSettings metrics;
+
+  bool operator==(const Config&) const = default;
+};
+
+collectors::CollectorOptions collector_options(const Config& config);
+
+enum class Action { run, once, print_config, help, version };
+
+struct Invocation {
+  Action action = Action::run;
+  Config config;
+  std::string config_path;           // the file that was read; empty if none
+  std::string once_format = "json";  // "json" | "prometheus"
+  int once_interval_ms = 1000;       // between the two samples of --once
+};
+
+struct InvocationResult {
+  Invocation invocation;
+  std::string error;  // empty when the invocation is valid; one line otherwise
+};
+
+using GetEnv = std::function<std::optional<std::string>(std::string_view)>;
+using FileExists = std::function<bool(const std::string&)>;
+
+// The real environment and file system, for main().
+std::optional<std::string> system_getenv(std::string_view name);
+bool system_file_exists(const std::string& path);
+
+// `args` without the program name. --help and --version read neither file nor environment,
+// so they work whatever the configuration. An empty environment variable counts as unset.
+InvocationResult parse_invocation(const std::vector<std::string>& args, const GetEnv& getenv,
+                                  const FileExists& file_exists = system_file_exists);
+
+// Applies the settings of a TOML document on top of `config`. Returns the first error by
+// position in the document ("SOURCE:LINE: key: reason"), or an empty string.
+std::string apply_config_toml(std::string_view toml, const std::string& source_name, Config& config);
+
+// The effective configuration as TOML, each setting with its help, flag, variable and
+// default as comments; apply_config_toml reads it back to the same Config.
+std::string render_config_toml(const Config& config);
+
+// The --help text: the commands, then every setting flag with its default, from the table.
+std::string command_line_usage();
+
+// One row of the settings table, for documentation and tests.
+struct SettingInfo {
+  std::string_view key;      // "http.max_connections"
+  std::string_view flag;     // "--http-max-connections"
+  std::string_view env;      // "HYPERION_HTTP_MAX_CONNECTIONS"
+  std::string_view alias;    // another flag ("--host"), or empty
+  std::string_view type;     // string, boolean, integer, duration, size, enum, address
+  std::string_view metavar;  // "N", "DIR", ...; empty for a boolean
+  std::string_view default_value;  // as written in a file or on the command line
+  std::string allowed;             // "1..100000", "100ms..1h", "error, warn, info, debug", ...
+  std::string_view help;
+};
+std::vector<SettingInfo> setting_infos();
+
+}  // namespace hyperion::daemon

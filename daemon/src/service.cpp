@@ -1,0 +1,310 @@
+#include "hyperion/daemon/service.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/daemon/log.hpp"
+#include "hyperion/web/api.hpp"
+#include "hyperion/web/http_server.hpp"
+#include "hyperion/web/metrics.hpp"
+
+namespace hyperion::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using collectors::Family;
+using collectors::kFamilyCount;
+using Clock = std::chrono::steady_clock;
+
+double monotonic_seconds() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The latest snapshot, swapped by the sampler and read by every request.
+class SnapshotStore {
+ public:
+  void set(std::shared_ptr<const collectors::Snapshot> s) {
+    std::lock_guard lock(mutex_);
+    latest_ = std::move(s);
+  }
+  std::shared_ptr<const collectors::Snapshot> get() const {
+    std::lock_guard lock(mutex_);
+    return latest_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const collectors::Snapshot> latest_;
+};
+
+// Refreshes each family on its own interval on a thread of its own, so a slow /proc read
+// never delays an HTTP response, and publishes each new snapshot.
+class SamplingLoop {
+ public:
+  SamplingLoop(const Config& config, Logger& log, SnapshotStore& store)
+      : collector_(config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root),
+                   collector_options(config)),
+        intervals_(config.intervals),
+        log_(log),
+        store_(store) {}
+
+  void start() {
+    thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+  }
+  void stop() {
+    thread_.request_stop();
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  void set_intervals(const Intervals& intervals) {
+    {
+      std::lock_guard lock(mutex_);
+      intervals_ = intervals;
+    }
+    cv_.notify_all();
+  }
+  std::vector<web::CollectionStats> stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+  }
+  // When the loop last finished a round (for the watchdog).
+  Clock::time_point heartbeat() const {
+    std::lock_guard lock(mutex_);
+    return heartbeat_;
+  }
+
+ private:
+  void run(std::stop_token stop) {
+    std::array<Clock::time_point, kFamilyCount> due;
+    due.fill(Clock::now());
+    {
+      std::lock_guard lock(mutex_);
+      stats_.clear();
+      for (std::size_t i = 0; i < kFamilyCount; ++i) {
+        stats_.push_back({collectors::to_string(static_cast<Family>(i)), 0, 0, 0});
+      }
+    }
+    while (!stop.stop_requested()) {
+      const auto now = Clock::now();
+      Intervals intervals;
+      {
+        std::lock_guard lock(mutex_);
+        intervals = intervals_;
+      }
+      collectors::FamilySet families;
+      for (std::size_t i = 0; i < kFamilyCount; ++i) {
+        if (due[i] > now) continue;
+        families.set(i);
+        const auto interval = intervals.of(static_cast<Family>(i));
+        due[i] += interval;
+        if (due[i] <= now) due[i] = now + interval;  // fell behind (suspend, slow tick): do not burst
+      }
+      if (families.any()) {
+        const auto snapshot = collector_.collect(families, monotonic_seconds(), wall_ms());
+        store_.set(snapshot);
+        account(families, *snapshot);
+      }
+      std::unique_lock lock(mutex_);
+      heartbeat_ = Clock::now();
+      const auto next = *std::min_element(due.begin(), due.end());
+      cv_.wait_until(lock, stop, next, [] { return false; });
+    }
+  }
+
+  // Counts runs and errors per family; logs an error once when it appears or changes, and
+  // once when the family recovers, never every tick.
+  void account(const collectors::FamilySet& families, const collectors::Snapshot& s) {
+    std::array<std::string, kFamilyCount> errors;
+    for (const auto& e : s.errors) {
+      auto& slot = errors[static_cast<std::size_t>(e.family)];
+      if (slot.empty()) slot = e.detail;
+    }
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < kFamilyCount; ++i) {
+      if (!families.test(i)) continue;
+      auto& st = stats_[i];
+      ++st.runs_total;
+      st.last_duration_seconds = collector_.last_duration_seconds(static_cast<Family>(i));
+      if (!errors[i].empty()) {
+        ++st.errors_total;
+        if (errors[i] != last_error_[i]) log_.warn("{}: {}", st.family, errors[i]);
+      } else if (!last_error_[i].empty()) {
+        log_.info("{}: collecting again", st.family);
+      }
+      last_error_[i] = errors[i];
+    }
+  }
+
+  collectors::LocalCollector collector_;
+  Intervals intervals_;
+  Logger& log_;
+  SnapshotStore& store_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any cv_;
+  std::vector<web::CollectionStats> stats_;
+  std::array<std::string, kFamilyCount> last_error_;
+  Clock::time_point heartbeat_ = Clock::now();
+  std::jthread thread_;
+};
+
+bool is_loopback(const std::string& host) {
+  return host.starts_with("127.") || host == "::1" || host == "localhost" || host == "ip6-localhost";
+}
+
+web::ServerLimits server_limits(const HttpLimits& h) {
+  web::ServerLimits l;
+  l.max_connections = h.max_connections;
+  l.max_header_bytes = h.max_header_bytes;
+  l.max_body_bytes = h.max_body_bytes;
+  l.header_timeout = h.header_timeout;
+  l.idle_timeout = h.idle_timeout;
+  l.write_timeout = h.write_timeout;
+  l.gzip_min_bytes = h.gzip_min_bytes;
+  return l;
+}
+
+// Settings that a SIGHUP cannot change in a running process.
+void warn_restart_only(const Config& running, const Config& loaded, Logger& log) {
+  const auto warn = [&](const char* key) { log.warn("reload: {} changes take effect after a restart", key); };
+  if (loaded.listen != running.listen) warn("listen");
+  if (loaded.data_dir != running.data_dir) warn("data_dir");
+  if (loaded.root != running.root) warn("root");
+  if (loaded.host_id != running.host_id) warn("host_id");
+  if (!(loaded.http == running.http)) warn("http.*");
+  if (!(loaded.collectors == running.collectors)) warn("collectors.*");
+  if (!(loaded.metrics == running.metrics)) warn("metrics.*");
+}
+
+}  // namespace
+
+int run_service(const Invocation& invocation, const std::vector<std::string>& args) {
+  Config config = invocation.config;
+  Logger log(config.log_level, ::getenv("JOURNAL_STREAM") != nullptr);
+
+  // Until authentication exists, nobody else may reach the API.
+  if (!is_loopback(config.listen_host)) {
+    log.error("listen: {} is not a loopback address; until authentication is built hyperiond serves only "
+              "127.0.0.1 or ::1",
+              config.listen);
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    log.error("data_dir: cannot create {}: {}", config.data_dir, ec.message());
+    return 1;
+  }
+  ::chmod(config.data_dir.c_str(), 0700);
+
+  // Signals go to the main thread only: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const double start_time = static_cast<double>(wall_ms()) / 1000.0;
+  SnapshotStore store;
+  SamplingLoop sampler(config, log, store);
+
+  web::Router router;
+  web::HttpServer* server_ptr = nullptr;
+  const std::string host_id = config.host_id;
+  web::ApiContext ctx;
+  ctx.snapshot = [&store, host_id](std::string_view host) -> std::shared_ptr<const collectors::Snapshot> {
+    return host == host_id ? store.get() : nullptr;
+  };
+  ctx.hosts = [host_id] { return std::vector<std::string>{host_id}; };
+  ctx.now_ms = [] { return wall_ms(); };
+  ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.system.count());
+  web::register_api(router, ctx);
+  const std::size_t top = config.metrics.top_processes;
+  router.add({"GET", "/metrics", "Prometheus metrics: node_exporter names where they exist, hyperion_* otherwise",
+              "viewer", [&store, &sampler, &server_ptr, start_time, top](const web::HttpRequest&, const web::RouteParams&) {
+                const auto snapshot = store.get();
+                if (!snapshot) return web::problem(503, "not-ready", "No data yet", "the first sample is not ready");
+                web::SelfMetrics self = server_ptr ? server_ptr->stats() : web::SelfMetrics{};
+                self.version = HYPERION_VERSION;
+                self.start_time_seconds = start_time;
+                self.collections = sampler.stats();
+                web::MetricsOptions options;
+                options.top_processes = top;
+                options.self_pid = static_cast<std::int32_t>(::getpid());
+                options.now_seconds = static_cast<double>(wall_ms()) / 1000.0;
+                web::HttpResponse r;
+                r.content_type = std::string(web::kMetricsContentType);
+                r.body = web::render_metrics(*snapshot, self, options);
+                return r;
+              }});
+
+  web::HttpServer server(router, server_limits(config.http));
+  server_ptr = &server;
+  try {
+    server.listen(config.listen_host, config.listen_port);
+  } catch (const std::exception& e) {
+    log.error("listen: {}", e.what());
+    return 1;
+  }
+  sampler.start();
+  server.start();
+  const bool v6 = config.listen_host.find(':') != std::string::npos;
+  log.info("listening on http://{}{}{}:{}", v6 ? "[" : "", config.listen_host, v6 ? "]" : "", server.port());
+  sd_notifyf(0, "READY=1\nSTATUS=serving on port %u", static_cast<unsigned>(server.port()));
+
+  std::uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+  const auto wait = watchdog ? std::min<std::chrono::microseconds>(std::chrono::microseconds(watchdog_usec / 2), 1s)
+                             : std::chrono::microseconds(1s);
+  for (;;) {
+    timespec timeout{};
+    timeout.tv_sec = static_cast<time_t>(wait.count() / 1'000'000);
+    timeout.tv_nsec = static_cast<long>((wait.count() % 1'000'000) * 1000);
+    siginfo_t info{};
+    const int sig = sigtimedwait(&signals, &info, &timeout);
+    if (watchdog && Clock::now() - sampler.heartbeat() < 30s) sd_notify(0, "WATCHDOG=1");
+    if (sig == SIGHUP) {
+      sd_notify(0, "RELOADING=1");
+      const auto reloaded = parse_invocation(args, system_getenv);
+      if (!reloaded.error.empty()) {
+        log.error("reload: {}; keeping the running configuration", reloaded.error);
+      } else {
+        const auto& fresh = reloaded.invocation.config;
+        warn_restart_only(config, fresh, log);
+        log.set_level(fresh.log_level);
+        sampler.set_intervals(fresh.intervals);
+        config.log_level = fresh.log_level;
+        config.intervals = fresh.intervals;
+        log.info("reloaded the configuration{}", reloaded.invocation.config_path.empty()
+                                                      ? std::string()
+                                                      : " from " + reloaded.invocation.config_path);
+      }
+      sd_notify(0, "READY=1");
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      log.info("stopping ({})", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      sd_notify(0, "STOPPING=1");
+      break;
+    }
+  }
+  server.shutdown(config.http.shutdown_grace);
+  sampler.stop();
+  log.info("stopped");
+  return 0;
+}
+
+}  // namespace hyperion::daemon

@@ -1,0 +1,38 @@
+#pragma once
+
+// The REST API under /api/v1, plus /healthz and the OpenAPI document. Handlers read only
+// the latest published snapshot of a host: no request touches /proc.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hyperion/collectors/snapshot.hpp"
+#include "hyperion/web/router.hpp"
+
+namespace hyperion::web {
+
+struct ApiContext {
+  // The latest snapshot of a host, or null when the host is unknown or has none yet.
+  std::function<std::shared_ptr<const collectors::Snapshot>(std::string_view host)> snapshot;
+  // Every configured host id ("local" first).
+  std::function<std::vector<std::string>()> hosts;
+  // Unix time in milliseconds (injected so tests control it).
+  std::function<std::int64_t()> now_ms;
+  // A snapshot older than this is stale: /healthz answers 503.
+  std::int64_t stale_after_ms = 10'000;
+};
+
+// Registers every /api/v1 route, /healthz and /api/v1/openapi.json.
+void register_api(Router& router, ApiContext context);
+
+// The OpenAPI 3.1 document of every route in the router.
+std::string openapi_document(const Router& router);
+
+// The process list of a snapshot as the default GET .../processes returns it (no filter,
+// sorted by pid). Cached per snapshot by the handler: exposed for tests.
+std::string processes_json(const collectors::ProcessesSample& processes);
+
+}  // namespace hyperion::web

@@ -1,0 +1,58 @@
+#pragma once
+
+// The HTTP/1.1 server (Boost.Beast underneath; no Beast type leaks out of this header).
+// One io_context on one thread of its own: handlers are quick (they read an in-memory
+// snapshot) and never block. Keep-alive, pipelining, HEAD and HTTP/1.0; every limit is a
+// setting; slow or half-open clients time out without holding anyone else up.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "hyperion/web/router.hpp"
+#include "hyperion/web/self_metrics.hpp"
+
+namespace hyperion::web {
+
+class Session;
+
+struct ServerLimits {
+  std::size_t max_connections = 256;
+  std::uint64_t max_header_bytes = 8 * 1024;
+  std::uint64_t max_body_bytes = 64 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};  // to receive a whole request once it started
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000};   // to send a response
+  std::uint64_t gzip_min_bytes = 1024;               // 0: never compress
+};
+
+class HttpServer {
+ public:
+  HttpServer(const Router& router, ServerLimits limits);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens. Throws std::runtime_error with a one-line reason ("127.0.0.1:9800:
+  // Address already in use"). Port 0 picks a free port: see port().
+  void listen(const std::string& host, std::uint16_t port);
+  std::uint16_t port() const noexcept;
+
+  // Runs the event loop on its own thread.
+  void start();
+
+  // Stops accepting, closes idle connections, lets requests in flight finish and be
+  // answered, and after `grace` closes whatever is left. Returns when the loop has stopped.
+  void shutdown(std::chrono::milliseconds grace);
+
+  // Counters for /metrics (a copy).
+  SelfMetrics stats() const;
+
+ private:
+  friend class Session;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hyperion::web

@@ -1,0 +1,650 @@
+#include "hyperion/web/api.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <variant>
+
+#include "hyperion/web/json_writer.hpp"
+#include "hyperion/web/snapshot_json.hpp"
+
+namespace hyperion::web {
+
+using namespace hyperion::collectors;
+
+namespace {
+
+constexpr std::size_t kMaxLimit = 100'000;
+
+HttpResponse json(std::string body) {
+  HttpResponse r;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse bad_parameter(std::string_view detail) { return problem(400, "bad-parameter", "Bad query parameter", detail); }
+
+std::optional<std::int64_t> to_int(std::string_view s) {
+  std::int64_t v = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool icontains(std::string_view hay, std::string_view needle) {
+  if (needle.empty()) return true;
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         }) != hay.end();
+}
+
+std::string_view str(const SharedString& s) { return s ? std::string_view(*s) : std::string_view(); }
+
+// Parses the query, rejecting parameters the route does not document (typos must not
+// silently return unfiltered data).
+std::optional<HttpResponse> read_query(const HttpRequest& req, const std::vector<std::string>& allowed,
+                                       QueryParams& out) {
+  if (!parse_query(req.query, out)) return bad_parameter("the query string has a malformed %-escape");
+  for (const auto& [k, v] : out) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return problem(400, "unknown-parameter", "Unknown query parameter",
+                     fmt::format("'{}' is not a parameter of this route{}{}", k, list.empty() ? "" : "; known: ",
+                                 list));
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view param(const QueryParams& q, std::string_view name) {
+  for (const auto& [k, v] : q) {
+    if (k == name) return v;
+  }
+  return {};
+}
+bool has_param(const QueryParams& q, std::string_view name) {
+  return std::any_of(q.begin(), q.end(), [&](const auto& kv) { return kv.first == name; });
+}
+
+// An envelope {"host": ..., "timestamp_ms": ..., "<key>": <body>}.
+template <class F>
+std::string envelope(const Snapshot& s, std::string_view key, F body) {
+  std::string out;
+  out.reserve(4096);
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("host", s.host);
+  w.field("timestamp_ms", s.timestamp_ms);
+  w.key(key);
+  body(w);
+  w.end_object();
+  return out;
+}
+
+// ---- processes: sortable columns ----
+
+using SortKey = std::variant<std::monostate, double, std::string_view>;
+
+struct Column {
+  const char* name;
+  SortKey (*key)(const ProcessSample&);
+};
+
+template <class T>
+SortKey num(const std::optional<T>& v) {
+  return v ? SortKey(static_cast<double>(*v)) : SortKey(std::monostate{});
+}
+
+const Column kColumns[] = {
+    {"pid", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.pid)); }},
+    {"ppid", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.ppid)); }},
+    {"uid", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.uid)); }},
+    {"user", [](const ProcessSample& p) { return SortKey(str(p.user)); }},
+    {"state", [](const ProcessSample& p) { return SortKey(std::string_view(&p.state, 1)); }},
+    {"comm", [](const ProcessSample& p) { return SortKey(str(p.comm)); }},
+    {"cmdline", [](const ProcessSample& p) { return SortKey(str(p.cmdline)); }},
+    {"cgroup", [](const ProcessSample& p) { return SortKey(str(p.cgroup)); }},
+    {"threads", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.threads)); }},
+    {"nice", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.nice)); }},
+    {"priority", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.priority)); }},
+    {"start_time_unix_ms", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.start_time_unix_ms)); }},
+    {"cpu_percent", [](const ProcessSample& p) { return num(p.cpu_percent); }},
+    {"cpu_ticks_total", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.cpu_ticks_total)); }},
+    {"rss_bytes", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.rss_bytes)); }},
+    {"virtual_bytes", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.virtual_bytes)); }},
+    {"shared_bytes", [](const ProcessSample& p) { return SortKey(static_cast<double>(p.shared_bytes)); }},
+    {"memory_percent", [](const ProcessSample& p) { return SortKey(p.memory_percent); }},
+    {"read_bytes_per_second", [](const ProcessSample& p) { return num(p.read_bytes_per_second); }},
+    {"write_bytes_per_second", [](const ProcessSample& p) { return num(p.write_bytes_per_second); }},
+    {"read_bytes_total", [](const ProcessSample& p) { return num(p.read_bytes_total); }},
+    {"write_bytes_total", [](const ProcessSample& p) { return num(p.write_bytes_total); }},
+    {"open_fds", [](const ProcessSample& p) { return num(p.open_fds); }},
+};
+
+const Column* find_column(std::string_view name) {
+  for (const auto& c : kColumns) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+std::string column_list() {
+  std::string out;
+  for (const auto& c : kColumns) out += (out.empty() ? "" : ", ") + std::string(c.name);
+  return out;
+}
+
+// Orders two keys; missing values (null) always go last, whatever the direction.
+bool key_less(const SortKey& a, const SortKey& b, bool descending) {
+  const bool a_null = std::holds_alternative<std::monostate>(a), b_null = std::holds_alternative<std::monostate>(b);
+  if (a_null || b_null) return !a_null && b_null;
+  if (const auto* x = std::get_if<double>(&a)) {
+    const double y = std::get<double>(b);
+    return descending ? *x > y : *x < y;
+  }
+  const auto x = std::get<std::string_view>(a), y = std::get<std::string_view>(b);
+  return descending ? x > y : x < y;
+}
+
+void write_process_list(JsonWriter& w, const ProcessesSample& ps, const std::vector<const ProcessSample*>& rows,
+                        std::size_t total, std::size_t offset, std::optional<std::size_t> limit) {
+  w.key("counts");
+  write_process_counts(w, ps.counts);
+  w.field("matched", total);
+  w.field("offset", offset);
+  w.key("limit");
+  limit ? w.value(*limit) : w.null();
+  w.key("processes");
+  w.begin_array();
+  for (const auto* p : rows) write_process(w, *p);
+  w.end_array();
+}
+
+bool state_matches(char state, std::string_view filter) {
+  // "R", "RS", "R,S" or names: running, sleeping, disk_sleep, zombie, stopped, idle
+  static constexpr std::pair<std::string_view, char> kNames[] = {
+      {"running", 'R'}, {"sleeping", 'S'}, {"disk_sleep", 'D'}, {"zombie", 'Z'}, {"stopped", 'T'}, {"idle", 'I'}};
+  std::size_t i = 0;
+  while (i < filter.size()) {
+    auto j = filter.find(',', i);
+    if (j == std::string_view::npos) j = filter.size();
+    const auto item = filter.substr(i, j - i);
+    for (const auto& [name, letter] : kNames) {
+      if (iequals(item, name) && (state == letter || (letter == 'T' && state == 't'))) return true;
+    }
+    if (item.size() <= 8 && item.find_first_not_of("RSDZTtIXWPK") == std::string_view::npos &&
+        item.find(state) != std::string_view::npos) {
+      return true;
+    }
+    i = j + 1;
+  }
+  return false;
+}
+
+bool valid_state_filter(std::string_view filter) {
+  static constexpr std::string_view kNames[] = {"running", "sleeping", "disk_sleep", "zombie", "stopped", "idle"};
+  std::size_t i = 0;
+  if (filter.empty()) return false;
+  while (i <= filter.size()) {
+    auto j = filter.find(',', i);
+    if (j == std::string_view::npos) j = filter.size();
+    const auto item = filter.substr(i, j - i);
+    const bool letters = !item.empty() && item.find_first_not_of("RSDZTtIXWPK") == std::string_view::npos;
+    const bool name = std::any_of(std::begin(kNames), std::end(kNames), [&](auto n) { return iequals(item, n); });
+    if (!letters && !name) return false;
+    i = j + 1;
+  }
+  return true;
+}
+
+// Per-snapshot cache of the default process list: serialised once, served to every client.
+struct ProcessCache {
+  std::mutex mutex;
+  std::shared_ptr<const ProcessesSample> key;
+  std::string host;
+  std::shared_ptr<const std::string> body;
+};
+
+class Api {
+ public:
+  explicit Api(ApiContext ctx) : ctx_(std::move(ctx)) {}
+
+  // Looks up the host's snapshot; on failure fills `error`.
+  std::shared_ptr<const Snapshot> snapshot(const RouteParams& params, HttpResponse& error) const {
+    const auto host = params.get("host");
+    auto s = ctx_.snapshot(host);
+    if (s) return s;
+    const auto hosts = ctx_.hosts();
+    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) {
+      error = problem(404, "unknown-host", "Unknown host", fmt::format("no host '{}' is configured", host));
+    } else {
+      error = problem(503, "not-ready", "No data yet", fmt::format("host '{}' has not been sampled yet", host));
+    }
+    return nullptr;
+  }
+
+  template <class T>
+  static std::optional<HttpResponse> need(const std::shared_ptr<const T>& family, std::string_view name) {
+    if (family) return std::nullopt;
+    return problem(503, "not-ready", "No data yet", fmt::format("the {} family has not been collected yet", name));
+  }
+
+  ApiContext ctx_;
+  std::shared_ptr<ProcessCache> cache_ = std::make_shared<ProcessCache>();
+};
+
+// A handler for a route that serves one family of a host's snapshot.
+template <class T, class Write>
+Handler family_handler(std::shared_ptr<Api> api, std::shared_ptr<const T> Snapshot::*member, const char* name,
+                       Write write) {
+  return [api, member, name, write](const HttpRequest& req, const RouteParams& params) {
+    QueryParams q;
+    if (auto e = read_query(req, {}, q)) return *e;
+    HttpResponse error;
+    const auto s = api->snapshot(params, error);
+    if (!s) return error;
+    const auto& family = (*s).*member;
+    if (auto e = Api::need(family, name)) return *e;
+    return json(envelope(*s, name, [&](JsonWriter& w) { write(w, *family); }));
+  };
+}
+
+HttpResponse list_processes(Api& api, const HttpRequest& req, const RouteParams& params) {
+  QueryParams q;
+  if (auto e = read_query(req, {"sort", "order", "user", "name", "state", "limit", "offset"}, q)) return *e;
+  HttpResponse error;
+  const auto s = api.snapshot(params, error);
+  if (!s) return error;
+  if (auto e = Api::need(s->processes, "processes")) return *e;
+  const auto& ps = *s->processes;
+
+  if (q.empty()) {
+    // The common case, asked by every dashboard every tick: serialise once per snapshot.
+    auto& cache = *api.cache_;
+    std::lock_guard lock(cache.mutex);
+    if (cache.key != s->processes || cache.host != s->host) {
+      cache.key = s->processes;
+      cache.host = s->host;
+      cache.body = std::make_shared<const std::string>(envelope(*s, "processes", [&](JsonWriter& w) {
+        w.begin_object();
+        std::vector<const ProcessSample*> rows;
+        rows.reserve(ps.processes.size());
+        for (const auto& p : ps.processes) rows.push_back(&p);
+        write_process_list(w, ps, rows, rows.size(), 0, std::nullopt);
+        w.end_object();
+      }));
+    }
+    HttpResponse r;
+    r.shared_body = cache.body;
+    return r;
+  }
+
+  std::string_view sort = param(q, "sort");
+  bool descending = false;
+  if (!sort.empty() && sort.front() == '-') {
+    descending = true;
+    sort.remove_prefix(1);
+  }
+  if (has_param(q, "sort") && sort.empty()) {
+    return bad_parameter(fmt::format("sort: no column given; columns: {}", column_list()));
+  }
+  const Column* column = find_column(sort.empty() ? "pid" : sort);
+  if (!column) {
+    return bad_parameter(fmt::format("sort: unknown column '{}'; columns: {}", sort, column_list()));
+  }
+  if (has_param(q, "order")) {
+    const auto order = param(q, "order");
+    if (order == "desc") descending = true;
+    else if (order == "asc") descending = false;
+    else return bad_parameter(fmt::format("order: '{}' is neither 'asc' nor 'desc'", order));
+  }
+  std::optional<std::size_t> limit;
+  std::size_t offset = 0;
+  if (has_param(q, "limit")) {
+    const auto v = to_int(param(q, "limit"));
+    if (!v || *v < 0 || static_cast<std::uint64_t>(*v) > kMaxLimit) {
+      return bad_parameter(fmt::format("limit: '{}' is not a whole number from 0 to {}", param(q, "limit"), kMaxLimit));
+    }
+    limit = static_cast<std::size_t>(*v);
+  }
+  if (has_param(q, "offset")) {
+    const auto v = to_int(param(q, "offset"));
+    if (!v || *v < 0) return bad_parameter(fmt::format("offset: '{}' is not a whole number >= 0", param(q, "offset")));
+    offset = static_cast<std::size_t>(*v);
+  }
+  const auto state = param(q, "state");
+  if (has_param(q, "state") && !valid_state_filter(state)) {
+    return bad_parameter(fmt::format(
+        "state: '{}' is not a list of state letters (R,S,D,Z,T,I) or names (running, sleeping, disk_sleep, "
+        "zombie, stopped, idle)",
+        state));
+  }
+  const auto user = param(q, "user");
+  const auto name = param(q, "name");
+
+  std::vector<const ProcessSample*> rows;
+  rows.reserve(ps.processes.size());
+  for (const auto& p : ps.processes) {
+    if (!user.empty() && str(p.user) != user && to_int(user) != static_cast<std::int64_t>(p.uid)) continue;
+    if (!name.empty() && !icontains(str(p.comm), name) && !icontains(str(p.cmdline), name)) continue;
+    if (has_param(q, "state") && !state_matches(p.state, state)) continue;
+    rows.push_back(&p);
+  }
+  std::stable_sort(rows.begin(), rows.end(), [&](const ProcessSample* a, const ProcessSample* b) {
+    return key_less(column->key(*a), column->key(*b), descending);
+  });
+  const std::size_t total = rows.size();
+  const std::size_t begin = std::min(offset, total);
+  const std::size_t end = limit ? std::min(total, begin + *limit) : total;
+  std::vector<const ProcessSample*> page(rows.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         rows.begin() + static_cast<std::ptrdiff_t>(end));
+  return json(envelope(*s, "processes", [&](JsonWriter& w) {
+    w.begin_object();
+    write_process_list(w, ps, page, total, offset, limit);
+    w.end_object();
+  }));
+}
+
+HttpResponse one_process(Api& api, const HttpRequest& req, const RouteParams& params) {
+  QueryParams q;
+  if (auto e = read_query(req, {}, q)) return *e;
+  const auto pid = to_int(params.get("pid"));
+  if (!pid || *pid <= 0 || *pid > INT32_MAX) {
+    return problem(400, "bad-pid", "Bad process id", fmt::format("'{}' is not a process id", params.get("pid")));
+  }
+  HttpResponse error;
+  const auto s = api.snapshot(params, error);
+  if (!s) return error;
+  if (auto e = Api::need(s->processes, "processes")) return *e;
+  const auto& list = s->processes->processes;
+  const auto it = std::lower_bound(list.begin(), list.end(), *pid,
+                                   [](const ProcessSample& p, std::int64_t key) { return p.pid < key; });
+  if (it == list.end() || it->pid != *pid) {
+    return problem(404, "no-such-process", "No such process",
+                   fmt::format("no process {} in the latest sample of '{}'", *pid, s->host));
+  }
+  return json(envelope(*s, "process", [&](JsonWriter& w) { write_process(w, *it); }));
+}
+
+bool protocol_matches(SocketProtocol p, std::string_view filter) {
+  if (filter == "tcp") return p == SocketProtocol::tcp || p == SocketProtocol::tcp6;
+  if (filter == "udp") return p == SocketProtocol::udp || p == SocketProtocol::udp6;
+  if (filter == "tcp4") return p == SocketProtocol::tcp;
+  if (filter == "udp4") return p == SocketProtocol::udp;
+  if (filter == "tcp6") return p == SocketProtocol::tcp6;
+  if (filter == "udp6") return p == SocketProtocol::udp6;
+  return false;
+}
+
+std::optional<std::uint16_t> port_param(const QueryParams& q, std::string_view name, HttpResponse& error) {
+  if (!has_param(q, name)) return std::nullopt;
+  const auto v = to_int(param(q, name));
+  if (!v || *v < 0 || *v > 65535) {
+    error = bad_parameter(fmt::format("{}: '{}' is not a port from 0 to 65535", name, param(q, name)));
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(*v);
+}
+
+HttpResponse list_sockets(Api& api, const HttpRequest& req, const RouteParams& params) {
+  QueryParams q;
+  if (auto e = read_query(req, {"protocol", "state", "port", "local_port", "remote_port", "pid"}, q)) return *e;
+  const auto protocol = param(q, "protocol");
+  if (has_param(q, "protocol") && !protocol_matches(SocketProtocol::tcp, protocol) &&
+      !protocol_matches(SocketProtocol::udp, protocol) && !protocol_matches(SocketProtocol::tcp6, protocol) &&
+      !protocol_matches(SocketProtocol::udp6, protocol)) {
+    return bad_parameter(fmt::format("protocol: '{}' is not one of tcp, udp, tcp4, tcp6, udp4, udp6", protocol));
+  }
+  const auto state = param(q, "state");
+  if (has_param(q, "state")) {
+    bool known = false;
+    for (std::size_t i = 1; i < kTcpStateCount; ++i) {
+      const std::string_view n = to_string(static_cast<TcpState>(i));
+      if (n != "UNKNOWN" && iequals(n, state)) known = true;
+    }
+    if (!known) return bad_parameter(fmt::format("state: '{}' is not a socket state such as LISTEN or ESTABLISHED", state));
+  }
+  HttpResponse error;
+  const auto port = port_param(q, "port", error);
+  const auto local_port = port_param(q, "local_port", error);
+  const auto remote_port = port_param(q, "remote_port", error);
+  if (error.status != 200) return error;
+  std::optional<std::int64_t> pid;
+  if (has_param(q, "pid")) {
+    pid = to_int(param(q, "pid"));
+    if (!pid || *pid <= 0) return bad_parameter(fmt::format("pid: '{}' is not a process id", param(q, "pid")));
+  }
+  const auto s = api.snapshot(params, error);
+  if (!s) return error;
+  if (auto e = Api::need(s->sockets, "sockets")) return *e;
+  const auto& ss = *s->sockets;
+  return json(envelope(*s, "sockets", [&](JsonWriter& w) {
+    w.begin_object();
+    w.key("tcp_states");
+    write_tcp_states(w, ss);
+    w.field("udp_sockets", ss.udp_sockets);
+    w.key("sockets");
+    w.begin_array();
+    for (const auto& e : ss.sockets) {
+      const auto& k = e.socket;
+      if (has_param(q, "protocol") && !protocol_matches(k.protocol, protocol)) continue;
+      if (has_param(q, "state") && !iequals(to_string(k.state), state)) continue;
+      if (port && k.local.port != *port && k.remote.port != *port) continue;
+      if (local_port && k.local.port != *local_port) continue;
+      if (remote_port && k.remote.port != *remote_port) continue;
+      if (pid && (!e.pid || *e.pid != *pid)) continue;
+      write_socket(w, e);
+    }
+    w.end_array();
+    w.end_object();
+  }));
+}
+
+HttpResponse system_summary(Api& api, const HttpRequest& req, const RouteParams& params) {
+  QueryParams q;
+  if (auto e = read_query(req, {}, q)) return *e;
+  HttpResponse error;
+  const auto s = api.snapshot(params, error);
+  if (!s) return error;
+  return json(envelope(*s, "system", [&](JsonWriter& w) {
+    w.begin_object();
+    if (s->host_info) {
+      w.field("hostname", s->host_info->hostname);
+      w.field("os", s->host_info->os.pretty_name);
+      w.field("kernel_release", s->host_info->kernel_release);
+      w.field("architecture", s->host_info->architecture);
+      w.field("cpu_model", s->host_info->cpu.model);
+      w.field("cpu_threads", s->host_info->cpu.logical_cpus);
+    }
+    if (s->system) {
+      w.field("uptime_seconds", s->system->uptime_seconds);
+      w.field("boot_time_seconds", s->system->boot_time_seconds);
+      w.field("load1", s->system->load.load1);
+      w.field("load5", s->system->load.load5);
+      w.field("load15", s->system->load.load15);
+    }
+    if (s->cpu) {
+      w.key("cpu_percent");
+      s->cpu->usage ? w.value(s->cpu->usage->busy) : w.null();
+    }
+    if (s->memory) {
+      const auto& m = *s->memory;
+      w.key("memory");
+      w.begin_object();
+      w.field("total_bytes", m.info.total_bytes);
+      w.field("used_bytes", m.used_bytes);
+      w.field("available_bytes", m.available_bytes);
+      w.field("used_percent", m.used_percent);
+      w.field("swap_total_bytes", m.info.swap_total_bytes);
+      w.field("swap_used_bytes", m.info.swap_total_bytes - std::min(m.info.swap_total_bytes, m.info.swap_free_bytes));
+      w.field("swap_used_percent", m.swap_used_percent);
+      w.end_object();
+    }
+    if (s->processes) {
+      w.key("processes");
+      write_process_counts(w, s->processes->counts);
+    }
+    if (s->network) {
+      double rx = 0, tx = 0;
+      for (const auto& i : s->network->interfaces) {
+        if (i.name == "lo" || !i.rates) continue;
+        rx += i.rates->rx_bytes_per_second;
+        tx += i.rates->tx_bytes_per_second;
+      }
+      w.key("network");
+      w.begin_object();
+      w.field("rx_bytes_per_second", rx);
+      w.field("tx_bytes_per_second", tx);
+      w.end_object();
+    }
+    if (s->disks) {
+      double r = 0, wr = 0;
+      for (const auto& d : s->disks->disks) {
+        if (d.partition || !d.rates) continue;
+        r += d.rates->read_bytes_per_second;
+        wr += d.rates->write_bytes_per_second;
+      }
+      w.key("disks");
+      w.begin_object();
+      w.field("read_bytes_per_second", r);
+      w.field("write_bytes_per_second", wr);
+      w.end_object();
+    }
+    w.end_object();
+  }));
+}
+
+}  // namespace
+
+std::string processes_json(const ProcessesSample& ps) {
+  std::string out;
+  JsonWriter w(out);
+  std::vector<const ProcessSample*> rows;
+  for (const auto& p : ps.processes) rows.push_back(&p);
+  w.begin_object();
+  write_process_list(w, ps, rows, rows.size(), 0, std::nullopt);
+  w.end_object();
+  return out;
+}
+
+void register_api(Router& router, ApiContext context) {
+  auto api = std::make_shared<Api>(std::move(context));
+  router.add({"GET", "/healthz", "Liveness: 200 while samples are fresh, 503 when stale or not started", "public",
+              [api](const HttpRequest&, const RouteParams&) {
+                const auto s = api->ctx_.snapshot("local");
+                const auto now = api->ctx_.now_ms();
+                std::string out;
+                JsonWriter w(out);
+                w.begin_object();
+                if (!s) {
+                  w.field("status", "starting");
+                  w.end_object();
+                  HttpResponse r = json(out);
+                  r.status = 503;
+                  return r;
+                }
+                const auto age = now - s->timestamp_ms;
+                const bool fresh = age <= api->ctx_.stale_after_ms;
+                w.field("status", fresh ? "ok" : "stale");
+                w.field("last_sample_age_ms", age);
+                w.end_object();
+                HttpResponse r = json(out);
+                r.status = fresh ? 200 : 503;
+                return r;
+              }});
+  router.add({"GET", "/api/v1/hosts", "Every host with its identity and the time of its latest sample", "viewer",
+              [api](const HttpRequest& req, const RouteParams&) {
+                QueryParams q;
+                if (auto e = read_query(req, {}, q)) return *e;
+                std::string out;
+                JsonWriter w(out);
+                w.begin_object();
+                w.key("hosts");
+                w.begin_array();
+                for (const auto& id : api->ctx_.hosts()) {
+                  const auto s = api->ctx_.snapshot(id);
+                  w.begin_object();
+                  w.field("id", id);
+                  w.key("hostname");
+                  s && s->host_info ? w.value(s->host_info->hostname) : w.null();
+                  w.key("os");
+                  s && s->host_info ? w.value(s->host_info->os.pretty_name) : w.null();
+                  w.key("timestamp_ms");
+                  s ? w.value(s->timestamp_ms) : w.null();
+                  w.end_object();
+                }
+                w.end_array();
+                w.end_object();
+                return json(std::move(out));
+              }});
+  const std::string base = "/api/v1/hosts/{host}";
+  router.add({"GET", base + "/system", "Summary: identity, uptime, load, CPU, memory, process counts, total I/O", "viewer",
+              [api](const HttpRequest& r, const RouteParams& p) { return system_summary(*api, r, p); }});
+  router.add({"GET", base + "/host", "Host identity: hostname, kernel, OS, CPU model, virtualisation", "viewer",
+              family_handler(api, &Snapshot::host_info, "host_info", [](JsonWriter& w, const HostInfo& h) { write_host_info(w, h); })});
+  router.add({"GET", base + "/cpu", "CPU usage by mode, total and per core; context switches, interrupts, forks", "viewer",
+              family_handler(api, &Snapshot::cpu, "cpu", [](JsonWriter& w, const CpuSample& c) { write_cpu(w, c); })});
+  router.add({"GET", base + "/memory", "Memory and swap", "viewer",
+              family_handler(api, &Snapshot::memory, "memory", [](JsonWriter& w, const MemorySample& m) { write_memory(w, m); })});
+  router.add({"GET", base + "/load", "Load averages, uptime and pressure stall information", "viewer",
+              family_handler(api, &Snapshot::system, "load", [](JsonWriter& w, const SystemSample& x) { write_system(w, x); })});
+  router.add({"GET", base + "/processes", "Every process; sort by any column, filter by user, name or state, page with limit and offset",
+              "viewer", [api](const HttpRequest& r, const RouteParams& p) { return list_processes(*api, r, p); },
+              {"sort", "order", "user", "name", "state", "limit", "offset"}});
+  router.add({"GET", base + "/processes/{pid}", "One process in detail", "viewer",
+              [api](const HttpRequest& r, const RouteParams& p) { return one_process(*api, r, p); }});
+  router.add({"GET", base + "/network", "Network interfaces: addresses, state, counters and rates", "viewer",
+              family_handler(api, &Snapshot::network, "network", [](JsonWriter& w, const NetworkSample& n) {
+                w.begin_object();
+                w.key("interfaces");
+                w.begin_array();
+                for (const auto& i : n.interfaces) write_interface(w, i);
+                w.end_array();
+                w.end_object();
+              })});
+  router.add({"GET", base + "/sockets", "TCP and UDP sockets with owner; filter by protocol, state, port, pid", "viewer",
+              [api](const HttpRequest& r, const RouteParams& p) { return list_sockets(*api, r, p); },
+              {"protocol", "state", "port", "local_port", "remote_port", "pid"}});
+  router.add({"GET", base + "/disks", "Block devices: throughput, IOPS, utilisation, wait", "viewer",
+              family_handler(api, &Snapshot::disks, "disks", [](JsonWriter& w, const DisksSample& d) {
+                w.begin_object();
+                w.key("disks");
+                w.begin_array();
+                for (const auto& x : d.disks) write_disk(w, x);
+                w.end_array();
+                w.end_object();
+              })});
+  router.add({"GET", base + "/filesystems", "Mounted filesystems with size, use and inodes (as df shows them)", "viewer",
+              family_handler(api, &Snapshot::filesystems, "filesystems", [](JsonWriter& w, const FilesystemsSample& f) {
+                w.begin_object();
+                w.key("filesystems");
+                w.begin_array();
+                for (const auto& x : f.filesystems) write_filesystem(w, x);
+                w.end_array();
+                w.end_object();
+              })});
+  router.add({"GET", base + "/sensors", "Temperatures and fans (hwmon, thermal zones)", "viewer",
+              family_handler(api, &Snapshot::sensors, "sensors", [](JsonWriter& w, const SensorsSample& x) {
+                w.begin_object();
+                w.key("sensors");
+                w.begin_array();
+                for (const auto& z : x.sensors) write_sensor(w, z);
+                w.end_array();
+                w.end_object();
+              })});
+  const Router* table = &router;
+  router.add({"GET", "/api/v1/openapi.json", "This document", "public",
+              [table](const HttpRequest&, const RouteParams&) { return json(openapi_document(*table)); }});
+}
+
+}  // namespace hyperion::web

@@ -1,0 +1,470 @@
+#include "hyperion/web/http_server.hpp"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
+#include <unordered_set>
+
+namespace hyperion::web {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// True when Accept-Encoding allows gzip (RFC 9110 12.5.3): "gzip" or "*" without q=0.
+bool accepts_gzip(std::string_view header) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    auto item = trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    const auto semi = item.find(';');
+    const auto coding = lower(trim(item.substr(0, semi)));
+    if (coding != "gzip" && coding != "*") continue;
+    if (semi == std::string_view::npos) return true;
+    auto params = lower(item.substr(semi + 1));
+    const auto q = params.find("q=");
+    if (q == std::string::npos) return true;
+    const auto value = trim(std::string_view(params).substr(q + 2));
+    // q=0, q=0.0, q=0.000 mean "not acceptable"
+    if (value.empty() || value.find_first_not_of("0.") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool compressible(std::string_view content_type) {
+  return content_type.starts_with("application/json") || content_type.starts_with("application/problem+json") ||
+         content_type.starts_with("text/");
+}
+
+std::string gzip(std::string_view in) {
+  z_stream zs{};
+  // Level 1: JSON still shrinks ~8x, at a fraction of the CPU of the default level.
+  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+  std::string out;
+  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+
+const char* reason(int status) {
+  return http::obsolete_reason(static_cast<http::status>(status)).data();
+}
+
+}  // namespace
+
+class Session;
+
+struct HttpServer::Impl {
+  Impl(const Router& r, ServerLimits l) : router(r), limits(l) {}
+
+  const Router& router;
+  ServerLimits limits;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::thread thread;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> open{0};
+  std::unordered_set<Session*> sessions;  // io thread only
+  std::uint16_t bound_port = 0;
+
+  // gzip forms of shared (cached) bodies, keyed by the body they compress. io thread only.
+  struct GzipEntry {
+    std::weak_ptr<const std::string> key;
+    std::shared_ptr<const std::string> value;
+  };
+  std::vector<GzipEntry> gzip_cache;
+
+  mutable std::mutex stats_mutex;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests;
+  LatencyHistogram latency;
+  std::uint64_t accepted = 0, rejected = 0;
+
+  void do_accept();
+  void reject(tcp::socket socket);
+  void record(const std::string& handler, std::string_view method, int code, double seconds) {
+    std::lock_guard lock(stats_mutex);
+    ++requests[{handler, std::string(method), code}];
+    ++latency.count;
+    latency.sum_seconds += seconds;
+    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      if (seconds <= kLatencyBuckets[i]) ++latency.buckets[i];
+    }
+  }
+  std::shared_ptr<const std::string> gzip_shared(const std::shared_ptr<const std::string>& body) {
+    for (auto it = gzip_cache.begin(); it != gzip_cache.end();) {
+      const auto key = it->key.lock();
+      if (!key) {
+        it = gzip_cache.erase(it);
+        continue;
+      }
+      if (key == body) return it->value;
+      ++it;
+    }
+    auto value = std::make_shared<const std::string>(gzip(*body));
+    if (gzip_cache.size() >= 8) gzip_cache.erase(gzip_cache.begin());
+    gzip_cache.push_back({body, value});
+    return value;
+  }
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Impl& server)
+      : server_(server),
+        stream_(std::move(socket)),
+        buffer_(static_cast<std::size_t>(server.limits.max_header_bytes + server.limits.max_body_bytes + 8192)) {
+    server_.sessions.insert(this);
+    ++server_.open;
+  }
+  ~Session() {
+    server_.sessions.erase(this);
+    --server_.open;
+  }
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+  }
+
+  // Called on the io thread when the server drains: an idle connection closes now; one
+  // with a request in flight finishes it (its response says Connection: close).
+  void drain() {
+    if (!busy_) {
+      beast::error_code ec;
+      stream_.socket().cancel(ec);
+      stream_.socket().close(ec);
+    }
+  }
+  void force_close() {
+    beast::error_code ec;
+    stream_.socket().close(ec);
+  }
+
+ private:
+  // Phase 1: wait for the first bytes of the next request, under the idle timeout.
+  void wait_for_request() {
+    busy_ = false;
+    if (server_.draining) return close();
+    if (buffer_.size() > 0) return read_request();  // pipelined: already here
+    stream_.expires_after(first_ ? server_.limits.header_timeout : server_.limits.idle_timeout);
+    const std::size_t room = std::min<std::size_t>(4096, buffer_.max_size() - buffer_.size());
+    stream_.async_read_some(buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->close();  // idle timeout, EOF, reset, or closed by a drain
+      self->buffer_.commit(n);
+      self->read_request();
+    });
+  }
+
+  // Phase 2: the whole request (headers and body) must arrive within the header timeout,
+  // however slowly it trickles in (slowloris).
+  void read_request() {
+    busy_ = true;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(server_.limits.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(server_.limits.max_body_bytes);
+    stream_.expires_after(server_.limits.header_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_read(ec);
+    });
+  }
+
+  void on_read(beast::error_code ec) {
+    started_ = Clock::now();
+    if (!ec) return handle(parser_->release());
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
+      return close();
+    }
+    // The request is bad; answer and close, since the stream position is unknown.
+    if (ec == http::error::header_limit) {
+      return send_problem(431, "headers-too-large", "Request headers too large",
+                          fmt::format("the request headers exceed the limit of {} bytes", server_.limits.max_header_bytes));
+    }
+    if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
+      return send_problem(413, "body-too-large", "Request body too large",
+                          fmt::format("the request body exceeds the limit of {} bytes", server_.limits.max_body_bytes));
+    }
+    if (ec.category() == make_error_code(http::error::bad_target).category()) {
+      return send_problem(400, "malformed-request", "Malformed request", "the request is not valid HTTP/1.1: " + ec.message());
+    }
+    close();
+  }
+
+  void send_problem(int status, std::string_view type, std::string_view title, const std::string& detail) {
+    auto r = problem(status, type, title, detail);
+    send(r, 11, false, false, false, "other", "?");
+  }
+
+  void handle(http::request<http::string_body> req) {
+    HttpRequest hr;
+    hr.method = std::string(req.method_string());
+    const std::string_view target = req.target();
+    const bool head = req.method() == http::verb::head;
+    const bool keep_alive = req.keep_alive() && !server_.draining;
+    const unsigned version = req.version();
+    const bool gzip_ok = accepts_gzip(req[http::field::accept_encoding]);
+    // A malformed target: answer 400 and close, as for any request we cannot trust.
+    if (target.empty() || target.front() != '/') {
+      auto r = problem(400, "malformed-request", "Malformed request", "the request target must be an absolute path");
+      return send(r, version, false, head, gzip_ok, "other", hr.method);
+    }
+    const auto q = target.find('?');
+    if (!percent_decode(target.substr(0, q), hr.path, false) || hr.path.find('\0') != std::string::npos) {
+      auto r = problem(400, "malformed-request", "Malformed request", "the request path has a malformed %-escape");
+      return send(r, version, false, head, gzip_ok, "other", hr.method);
+    }
+    if (q != std::string_view::npos) hr.query = std::string(target.substr(q + 1));
+    for (const auto& field : req) hr.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    hr.body = std::move(req.body());
+
+    const auto match = server_.router.match(hr.method, hr.path);
+    HttpResponse r;
+    std::string handler = "other";
+    if (match.route) {
+      handler = match.route->pattern;
+      try {
+        r = match.route->handler(hr, match.params);
+      } catch (const std::exception& e) {
+        // A bug, never bad input: handlers validate and answer 4xx themselves.
+        r = problem(500, "internal-error", "Internal error", e.what());
+      }
+    } else if (match.status == 405) {
+      r = problem(405, "method-not-allowed", "Method not allowed",
+                  fmt::format("{} is not allowed on {}; allowed: {}", hr.method, hr.path, match.allow));
+      r.headers.emplace_back("Allow", match.allow);
+    } else {
+      r = problem(404, "not-found", "Not found", fmt::format("no route for {}", hr.path));
+    }
+    send(r, version, keep_alive, head, gzip_ok, handler, hr.method);
+  }
+
+  void send(HttpResponse& r, unsigned version, bool keep_alive, bool head, bool gzip_ok, const std::string& handler,
+            std::string_view method) {
+    busy_ = true;
+    res_ = {};
+    res_.version(version);
+    res_.result(static_cast<unsigned>(r.status));
+    if (res_.result() == http::status::unknown) res_.reason(reason(r.status));
+    res_.set(http::field::content_type, r.content_type);
+    res_.set(http::field::cache_control, "no-store");
+    res_.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [k, v] : r.headers) res_.set(k, v);
+
+    body_owned_.clear();
+    body_shared_.reset();
+    std::string_view payload = r.payload();
+    const bool can_gzip = server_.limits.gzip_min_bytes > 0 && payload.size() >= server_.limits.gzip_min_bytes &&
+                          compressible(r.content_type);
+    if (can_gzip) res_.set(http::field::vary, "Accept-Encoding");
+    if (can_gzip && gzip_ok) {
+      if (r.shared_body) {
+        body_shared_ = server_.gzip_shared(r.shared_body);
+      } else {
+        body_owned_ = gzip(payload);
+      }
+      res_.set(http::field::content_encoding, "gzip");
+      payload = body_shared_ ? std::string_view(*body_shared_) : std::string_view(body_owned_);
+    } else if (r.shared_body) {
+      body_shared_ = r.shared_body;
+    } else {
+      body_owned_ = std::move(r.body);
+      payload = body_owned_;
+    }
+    res_.keep_alive(keep_alive);
+    if (head) {
+      // HEAD: the headers GET would send, Content-Length included, and no body.
+      res_.body() = http::span_body<const char>::value_type(payload.data(), 0);
+      res_.content_length(payload.size());
+    } else {
+      res_.body() = http::span_body<const char>::value_type(payload.data(), payload.size());
+      res_.prepare_payload();
+    }
+    const auto seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    server_.record(handler, method, r.status, seconds);
+
+    stream_.expires_after(server_.limits.write_timeout);
+    http::async_write(stream_, res_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+      if (ec || !keep_alive) return self->close();
+      self->first_ = false;
+      self->wait_for_request();
+    });
+  }
+
+  void close() {
+    busy_ = false;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  HttpServer::Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::span_body<const char>> res_;
+  std::string body_owned_;
+  std::shared_ptr<const std::string> body_shared_;
+  bool busy_ = false;
+  bool first_ = true;
+  Clock::time_point started_ = Clock::now();
+};
+
+void HttpServer::Impl::reject(tcp::socket socket) {
+  // Over the connection limit: a short 503 and close, rather than a silent reset.
+  struct Reject {
+    beast::tcp_stream stream;
+    std::string text;
+  };
+  auto r = std::make_shared<Reject>(Reject{beast::tcp_stream(std::move(socket)), {}});
+  const std::string body = problem(503, "too-many-connections", "Too many connections",
+                                   fmt::format("the server holds its limit of {} connections; retry later",
+                                               limits.max_connections))
+                               .body;
+  r->text = fmt::format(
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: {}\r\n\r\n{}",
+      body.size(), body);
+  r->stream.expires_after(std::chrono::seconds(2));
+  asio::async_write(r->stream, asio::buffer(r->text), [r](beast::error_code, std::size_t) {
+    beast::error_code ec;
+    r->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    r->stream.socket().close(ec);
+  });
+}
+
+void HttpServer::Impl::do_accept() {
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || draining) return;
+    if (ec) {
+      // EMFILE and friends: back off a little instead of spinning.
+      auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
+      timer->async_wait([this, timer](beast::error_code) { do_accept(); });
+      return;
+    }
+    {
+      std::lock_guard lock(stats_mutex);
+      if (open >= limits.max_connections) {
+        ++rejected;
+      } else {
+        ++accepted;
+      }
+    }
+    if (open >= limits.max_connections) {
+      reject(std::move(socket));
+    } else {
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(socket), *this)->start();
+    }
+    do_accept();
+  });
+}
+
+HttpServer::HttpServer(const Router& router, ServerLimits limits) : impl_(std::make_unique<Impl>(router, limits)) {}
+
+HttpServer::~HttpServer() {
+  if (impl_->thread.joinable()) shutdown(std::chrono::milliseconds(0));
+}
+
+void HttpServer::listen(const std::string& host, std::uint16_t port) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    // A name ("localhost"): resolved once, at start.
+    tcp::resolver resolver(impl_->ioc);
+    const auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || results.empty()) {
+      throw std::runtime_error(fmt::format("{}:{}: cannot resolve {}: {}", host, port, host, ec.message()));
+    }
+    address = results.begin()->endpoint().address();
+  }
+  const tcp::endpoint endpoint(address, port);
+  auto& a = impl_->acceptor;
+  const auto where = address.is_v6() ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+  a.open(endpoint.protocol(), ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: {}", where, ec.message()));
+  a.set_option(asio::socket_base::reuse_address(true), ec);
+  a.bind(endpoint, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: {}", where, ec.message()));
+  a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: {}", where, ec.message()));
+  impl_->bound_port = a.local_endpoint().port();
+}
+
+std::uint16_t HttpServer::port() const noexcept { return impl_->bound_port; }
+
+void HttpServer::start() {
+  impl_->do_accept();
+  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+}
+
+void HttpServer::shutdown(std::chrono::milliseconds grace) {
+  auto& s = *impl_;
+  if (!s.thread.joinable()) return;
+  asio::post(s.ioc, [&s] {
+    s.draining = true;
+    beast::error_code ec;
+    s.acceptor.close(ec);
+    for (auto* session : std::vector<Session*>(s.sessions.begin(), s.sessions.end())) session->drain();
+  });
+  const auto deadline = Clock::now() + grace;
+  while (s.open > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  asio::post(s.ioc, [&s] {
+    for (auto* session : std::vector<Session*>(s.sessions.begin(), s.sessions.end())) session->force_close();
+  });
+  const auto hard = Clock::now() + std::chrono::milliseconds(200);
+  while (s.open > 0 && Clock::now() < hard) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s.ioc.stop();
+  s.thread.join();
+}
+
+SelfMetrics HttpServer::stats() const {
+  SelfMetrics m;
+  std::lock_guard lock(impl_->stats_mutex);
+  for (const auto& [key, count] : impl_->requests) {
+    m.requests.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
+  }
+  m.request_latency = impl_->latency;
+  m.connections_open = impl_->open;
+  m.connections_accepted_total = impl_->accepted;
+  m.connections_rejected_total = impl_->rejected;
+  return m;
+}
+
+}  // namespace hyperion::web

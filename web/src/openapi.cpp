@@ -1,0 +1,141 @@
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "hyperion/web/api.hpp"
+#include "hyperion/web/json_writer.hpp"
+
+namespace hyperion::web {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::vector<std::string> path_parameters(std::string_view pattern) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while ((i = pattern.find('{', i)) != std::string_view::npos) {
+    const auto j = pattern.find('}', i);
+    if (j == std::string_view::npos) break;
+    out.emplace_back(pattern.substr(i + 1, j - i - 1));
+    i = j + 1;
+  }
+  return out;
+}
+
+void write_response(JsonWriter& w, std::string_view description, std::string_view media, bool problem_schema) {
+  w.begin_object();
+  w.field("description", description);
+  w.key("content");
+  w.begin_object();
+  w.key(media);
+  w.begin_object();
+  if (problem_schema) {
+    w.key("schema");
+    w.begin_object();
+    w.field("$ref", "#/components/schemas/Problem");
+    w.end_object();
+  }
+  w.end_object();
+  w.end_object();
+  w.end_object();
+}
+
+}  // namespace
+
+std::string openapi_document(const Router& router) {
+  // Group the routes by path; the router's table is the only source, so the document
+  // cannot drift from what the server answers.
+  std::map<std::string, std::vector<const Route*>> paths;
+  for (const auto& r : router.routes()) paths[r.pattern].push_back(&r);
+
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("openapi", "3.1.0");
+  w.key("info");
+  w.begin_object();
+  w.field("title", "Hyperion");
+  w.field("version", HYPERION_VERSION);
+  w.field("description",
+          "Host monitoring API. Every error is application/problem+json (RFC 9457). Units are in the field "
+          "names (_bytes, _percent, _per_second, _seconds, _ms).");
+  w.end_object();
+  w.key("paths");
+  w.begin_object();
+  for (const auto& [pattern, routes] : paths) {
+    w.key(pattern);
+    w.begin_object();
+    for (const auto* r : routes) {
+      w.key(lower(r->method));
+      w.begin_object();
+      w.field("summary", r->summary);
+      w.field("x-required-role", r->role);
+      w.key("parameters");
+      w.begin_array();
+      for (const auto& name : path_parameters(pattern)) {
+        w.begin_object();
+        w.field("name", name);
+        w.field("in", "path");
+        w.field("required", true);
+        w.key("schema");
+        w.begin_object();
+        w.field("type", name == "pid" ? "integer" : "string");
+        w.end_object();
+        w.end_object();
+      }
+      for (const auto& name : r->query_parameters) {
+        w.begin_object();
+        w.field("name", name);
+        w.field("in", "query");
+        w.field("required", false);
+        w.key("schema");
+        w.begin_object();
+        w.field("type", name == "limit" || name == "offset" || name == "pid" || name.ends_with("port") ? "integer"
+                                                                                                        : "string");
+        w.end_object();
+        w.end_object();
+      }
+      w.end_array();
+      w.key("responses");
+      w.begin_object();
+      w.key("200");
+      write_response(w, "OK", pattern == "/metrics" ? "text/plain" : "application/json", false);
+      w.key("default");
+      write_response(w, "An error, as problem details", "application/problem+json", true);
+      w.end_object();
+      w.end_object();
+    }
+    w.end_object();
+  }
+  w.end_object();
+  w.key("components");
+  w.begin_object();
+  w.key("schemas");
+  w.begin_object();
+  w.key("Problem");
+  w.begin_object();
+  w.field("type", "object");
+  w.key("properties");
+  w.begin_object();
+  for (const auto* field : {"type", "title", "detail"}) {
+    w.key(field);
+    w.begin_object();
+    w.field("type", "string");
+    w.end_object();
+  }
+  w.key("status");
+  w.begin_object();
+  w.field("type", "integer");
+  w.end_object();
+  w.end_object();
+  w.end_object();
+  w.end_object();
+  w.end_object();
+  w.end_object();
+  return out;
+}
+
+}  // namespace hyperion::web
