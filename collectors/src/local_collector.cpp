@@ -357,11 +357,18 @@ bool LocalCollector::collect_filesystems(Snapshot& s) {
   auto mounts = parse_proc_self_mountinfo(buf_);
   if (!mounts) return fail(s, Family::filesystems, "mountinfo: " + mounts.error().detail), false;
   auto out = std::make_shared<FilesystemsSample>();
+  std::size_t hung = 0;
+  std::string hung_example;
   // One row per filesystem, as df shows it (the rule is at the top of proc_self_mountinfo.cpp).
   for (const auto& m : drop_hidden_mounts(std::move(*mounts))) {
     if (!options_.include_pseudo_filesystems && is_pseudo_filesystem(m.fstype)) continue;
     FilesystemUsage u;
-    if (!source_.filesystem_usage(m.mount_point, u)) continue;  // EACCES, stale NFS handle
+    bool timed_out = false;
+    if (!source_.filesystem_usage(m.mount_point, u, is_network_filesystem(m.fstype), &timed_out)) {
+      // EACCES, a stale NFS handle, or a server that does not answer: skip this mount.
+      if (timed_out && hung++ == 0) hung_example = m.mount_point;
+      continue;
+    }
     if (!options_.include_pseudo_filesystems && u.size_bytes == 0) continue;
     FilesystemSample fs;
     fs.device = m.source;
@@ -377,6 +384,11 @@ bool LocalCollector::collect_filesystems(Snapshot& s) {
     fs.inodes_free = u.inodes_free;
     fs.inodes_used = u.inodes_total - std::min(u.inodes_total, u.inodes_free);
     out->filesystems.push_back(std::move(fs));
+  }
+  if (hung > 0) {
+    fail(s, Family::filesystems,
+         fmt::format("{} network filesystem(s) did not answer statvfs within 1 s (e.g. {}); skipped", hung,
+                     hung_example));
   }
   s.filesystems = std::move(out);
   return true;

@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hyperion/collectors/timed_statvfs.hpp"
+
 namespace hyperion::collectors {
 
 struct SourcePaths {
@@ -96,8 +98,11 @@ class LocalSource {
   using SocketOwners = std::vector<std::pair<std::uint64_t, std::int32_t>>;
   void socket_owners(SocketOwners& out);
 
-  // statvfs() of a mount point (under the root); false when it fails.
-  bool filesystem_usage(const std::string& mount_point, FilesystemUsage& out) const;
+  // statvfs() of a mount point (under the root); false when it fails. With `may_hang`
+  // (network filesystems) the call is bounded by a deadline (TimedStatvfs), and `hung` tells
+  // whether that is why it failed.
+  bool filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool may_hang = false,
+                        bool* hung = nullptr);
 
   // Interface addresses from getifaddrs(); empty for a fixture tree.
   std::vector<InterfaceAddress> interface_addresses() const;
@@ -136,6 +141,7 @@ class LocalSource {
   std::uint32_t page_size_ = 4096;
   std::unordered_map<std::int32_t, ProcEntry> procs_;
   std::uint64_t tick_ = 0;
+  TimedStatvfs timed_statvfs_{std::chrono::milliseconds(1000)};
   std::vector<bool> kept_fds_;            // indexed by descriptor number
   std::size_t kept_count_ = 0;
   std::size_t descriptor_budget_ = 0;
