@@ -11,6 +11,8 @@ packages=(
   # tests: Catch2 v2; the system tools the agreement tests compare against; Python for the
   # HTTP integration tests; promtool (package prometheus) to check /metrics
   catch2 procps iproute2 coreutils python3 prometheus
+  # tests: a real systemd in a container for the unit file, and curl inside it
+  systemd-container curl
 )
 
 as_root() {
