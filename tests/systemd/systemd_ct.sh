@@ -42,7 +42,8 @@ case "$cmd" in
         --console=read-only ${bind:+--bind=$bind} -b systemd.unit=test-env.target
     ) > "$base.log" 2>&1 < /dev/null &
     echo $! > "$base.pid"
-    for _ in $(seq 1 200); do
+    # 20 s is plenty on a quiet machine; a loaded CI machine gets a minute.
+    for _ in $(seq 1 600); do
       leader=$(leader_of || true)
       if [ -n "$leader" ]; then
         state=$(nsenter -t "$leader" -a systemctl is-system-running 2>/dev/null || true)
@@ -53,7 +54,8 @@ case "$cmd" in
       fi
       sleep 0.1
     done
-    echo "systemd_ct: $name did not boot; log: $base.log" >&2
+    echo "systemd_ct: $name did not boot within 60 s; its console:" >&2
+    tail -n 30 "$base.log" >&2 || true
     exit 1
     ;;
   stop)

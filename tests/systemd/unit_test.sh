@@ -41,7 +41,7 @@ grep -qx 'SubState=running' <<<"$show" || fail "not running"
 grep -qx 'StatusText=serving on port 9800' <<<"$show" || fail "no READY status text"
 
 # The API answers inside the sandbox (ProtectSystem=strict, StateDirectory, ...).
-for _ in $(seq 1 50); do
+for _ in $(seq 1 300); do
   code=$(inside curl -s -o /dev/null -w '%{http_code}' 127.0.0.1:9800/healthz || true)
   [ "$code" = 200 ] && break
   sleep 0.1
@@ -60,7 +60,7 @@ w2=$(inside systemctl show hyperiond -p WatchdogTimestampMonotonic --value)
 
 # Reload reaches the daemon; the log line is in the journal at priority info (6).
 inside systemctl reload hyperiond || fail "systemctl reload"
-for _ in $(seq 1 50); do
+for _ in $(seq 1 100); do
   inside journalctl -u hyperiond --no-pager -o cat -p info | grep -q 'reloaded the configuration' && break
   sleep 0.1
 done
