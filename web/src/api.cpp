@@ -591,57 +591,29 @@ void register_api(Router& router, ApiContext context) {
   router.add({"GET", base + "/system", "Summary: identity, uptime, load, CPU, memory, process counts, total I/O", "viewer",
               [api](const HttpRequest& r, const RouteParams& p) { return system_summary(*api, r, p); }});
   router.add({"GET", base + "/host", "Host identity: hostname, kernel, OS, CPU model, virtualisation", "viewer",
-              family_handler(api, &Snapshot::host_info, "host_info", [](JsonWriter& w, const HostInfo& h) { write_host_info(w, h); })});
+              family_handler(api, &Snapshot::host_info, "host_info", write_host_info)});
   router.add({"GET", base + "/cpu", "CPU usage by mode, total and per core; context switches, interrupts, forks", "viewer",
-              family_handler(api, &Snapshot::cpu, "cpu", [](JsonWriter& w, const CpuSample& c) { write_cpu(w, c); })});
+              family_handler(api, &Snapshot::cpu, "cpu", write_cpu)});
   router.add({"GET", base + "/memory", "Memory and swap", "viewer",
-              family_handler(api, &Snapshot::memory, "memory", [](JsonWriter& w, const MemorySample& m) { write_memory(w, m); })});
+              family_handler(api, &Snapshot::memory, "memory", write_memory)});
   router.add({"GET", base + "/load", "Load averages, uptime and pressure stall information", "viewer",
-              family_handler(api, &Snapshot::system, "load", [](JsonWriter& w, const SystemSample& x) { write_system(w, x); })});
+              family_handler(api, &Snapshot::system, "load", write_system)});
   router.add({"GET", base + "/processes", "Every process; sort by any column, filter by user, name or state, page with limit and offset",
               "viewer", [api](const HttpRequest& r, const RouteParams& p) { return list_processes(*api, r, p); },
               {"sort", "order", "user", "name", "state", "limit", "offset"}});
   router.add({"GET", base + "/processes/{pid}", "One process in detail", "viewer",
               [api](const HttpRequest& r, const RouteParams& p) { return one_process(*api, r, p); }});
   router.add({"GET", base + "/network", "Network interfaces: addresses, state, counters and rates", "viewer",
-              family_handler(api, &Snapshot::network, "network", [](JsonWriter& w, const NetworkSample& n) {
-                w.begin_object();
-                w.key("interfaces");
-                w.begin_array();
-                for (const auto& i : n.interfaces) write_interface(w, i);
-                w.end_array();
-                w.end_object();
-              })});
+              family_handler(api, &Snapshot::network, "network", write_network)});
   router.add({"GET", base + "/sockets", "TCP and UDP sockets with owner; filter by protocol, state, port, pid", "viewer",
               [api](const HttpRequest& r, const RouteParams& p) { return list_sockets(*api, r, p); },
               {"protocol", "state", "port", "local_port", "remote_port", "pid"}});
   router.add({"GET", base + "/disks", "Block devices: throughput, IOPS, utilisation, wait", "viewer",
-              family_handler(api, &Snapshot::disks, "disks", [](JsonWriter& w, const DisksSample& d) {
-                w.begin_object();
-                w.key("disks");
-                w.begin_array();
-                for (const auto& x : d.disks) write_disk(w, x);
-                w.end_array();
-                w.end_object();
-              })});
+              family_handler(api, &Snapshot::disks, "disks", write_disks)});
   router.add({"GET", base + "/filesystems", "Mounted filesystems with size, use and inodes (as df shows them)", "viewer",
-              family_handler(api, &Snapshot::filesystems, "filesystems", [](JsonWriter& w, const FilesystemsSample& f) {
-                w.begin_object();
-                w.key("filesystems");
-                w.begin_array();
-                for (const auto& x : f.filesystems) write_filesystem(w, x);
-                w.end_array();
-                w.end_object();
-              })});
+              family_handler(api, &Snapshot::filesystems, "filesystems", write_filesystems)});
   router.add({"GET", base + "/sensors", "Temperatures and fans (hwmon, thermal zones)", "viewer",
-              family_handler(api, &Snapshot::sensors, "sensors", [](JsonWriter& w, const SensorsSample& x) {
-                w.begin_object();
-                w.key("sensors");
-                w.begin_array();
-                for (const auto& z : x.sensors) write_sensor(w, z);
-                w.end_array();
-                w.end_object();
-              })});
+              family_handler(api, &Snapshot::sensors, "sensors", write_sensors)});
   const Router* table = &router;
   router.add({"GET", "/api/v1/openapi.json", "This document", "public",
               [table](const HttpRequest&, const RouteParams&) { return json(openapi_document(*table)); }});

@@ -368,6 +368,65 @@ void write_sensor(JsonWriter& w, const SensorSample& s) {
   w.end_object();
 }
 
+void write_processes(JsonWriter& w, const ProcessesSample& x) {
+  w.begin_object();
+  w.key("counts");
+  write_process_counts(w, x.counts);
+  w.key("processes");
+  w.begin_array();
+  for (const auto& p : x.processes) write_process(w, p);
+  w.end_array();
+  w.end_object();
+}
+
+void write_network(JsonWriter& w, const NetworkSample& x) {
+  w.begin_object();
+  w.key("interfaces");
+  w.begin_array();
+  for (const auto& i : x.interfaces) write_interface(w, i);
+  w.end_array();
+  w.end_object();
+}
+
+void write_sockets(JsonWriter& w, const SocketsSample& x) {
+  w.begin_object();
+  w.key("tcp_states");
+  write_tcp_states(w, x);
+  w.field("udp_sockets", x.udp_sockets);
+  w.key("sockets");
+  w.begin_array();
+  for (const auto& k : x.sockets) write_socket(w, k);
+  w.end_array();
+  w.end_object();
+}
+
+void write_disks(JsonWriter& w, const DisksSample& x) {
+  w.begin_object();
+  w.key("disks");
+  w.begin_array();
+  for (const auto& d : x.disks) write_disk(w, d);
+  w.end_array();
+  w.end_object();
+}
+
+void write_filesystems(JsonWriter& w, const FilesystemsSample& x) {
+  w.begin_object();
+  w.key("filesystems");
+  w.begin_array();
+  for (const auto& f : x.filesystems) write_filesystem(w, f);
+  w.end_array();
+  w.end_object();
+}
+
+void write_sensors(JsonWriter& w, const SensorsSample& x) {
+  w.begin_object();
+  w.key("sensors");
+  w.begin_array();
+  for (const auto& z : x.sensors) write_sensor(w, z);
+  w.end_array();
+  w.end_object();
+}
+
 std::string snapshot_to_json(const Snapshot& s, int indent) {
   std::string out;
   out.reserve(64 * 1024);
@@ -380,59 +439,12 @@ std::string snapshot_to_json(const Snapshot& s, int indent) {
   write_family(w, "system", s.system, [&](const SystemSample& x) { write_system(w, x); });
   write_family(w, "cpu", s.cpu, [&](const CpuSample& x) { write_cpu(w, x); });
   write_family(w, "memory", s.memory, [&](const MemorySample& x) { write_memory(w, x); });
-  write_family(w, "processes", s.processes, [&](const ProcessesSample& x) {
-    w.begin_object();
-    w.key("counts");
-    write_process_counts(w, x.counts);
-    w.key("processes");
-    w.begin_array();
-    for (const auto& p : x.processes) write_process(w, p);
-    w.end_array();
-    w.end_object();
-  });
-  write_family(w, "network", s.network, [&](const NetworkSample& x) {
-    w.begin_object();
-    w.key("interfaces");
-    w.begin_array();
-    for (const auto& i : x.interfaces) write_interface(w, i);
-    w.end_array();
-    w.end_object();
-  });
-  write_family(w, "sockets", s.sockets, [&](const SocketsSample& x) {
-    w.begin_object();
-    w.key("tcp_states");
-    write_tcp_states(w, x);
-    w.field("udp_sockets", x.udp_sockets);
-    w.key("sockets");
-    w.begin_array();
-    for (const auto& k : x.sockets) write_socket(w, k);
-    w.end_array();
-    w.end_object();
-  });
-  write_family(w, "disks", s.disks, [&](const DisksSample& x) {
-    w.begin_object();
-    w.key("disks");
-    w.begin_array();
-    for (const auto& d : x.disks) write_disk(w, d);
-    w.end_array();
-    w.end_object();
-  });
-  write_family(w, "filesystems", s.filesystems, [&](const FilesystemsSample& x) {
-    w.begin_object();
-    w.key("filesystems");
-    w.begin_array();
-    for (const auto& f : x.filesystems) write_filesystem(w, f);
-    w.end_array();
-    w.end_object();
-  });
-  write_family(w, "sensors", s.sensors, [&](const SensorsSample& x) {
-    w.begin_object();
-    w.key("sensors");
-    w.begin_array();
-    for (const auto& z : x.sensors) write_sensor(w, z);
-    w.end_array();
-    w.end_object();
-  });
+  write_family(w, "processes", s.processes, [&](const ProcessesSample& x) { write_processes(w, x); });
+  write_family(w, "network", s.network, [&](const NetworkSample& x) { write_network(w, x); });
+  write_family(w, "sockets", s.sockets, [&](const SocketsSample& x) { write_sockets(w, x); });
+  write_family(w, "disks", s.disks, [&](const DisksSample& x) { write_disks(w, x); });
+  write_family(w, "filesystems", s.filesystems, [&](const FilesystemsSample& x) { write_filesystems(w, x); });
+  write_family(w, "sensors", s.sensors, [&](const SensorsSample& x) { write_sensors(w, x); });
   w.key("errors");
   w.begin_array();
   for (const auto& e : s.errors) {

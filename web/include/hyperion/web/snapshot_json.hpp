@@ -24,6 +24,14 @@ void write_disk(JsonWriter& w, const collectors::DiskSample& d);
 void write_filesystem(JsonWriter& w, const collectors::FilesystemSample& f);
 void write_sensor(JsonWriter& w, const collectors::SensorSample& s);
 
+// Each family as the object it is in the snapshot: {"interfaces": [...]}, {"disks": [...]}, ...
+void write_processes(JsonWriter& w, const collectors::ProcessesSample& p);
+void write_network(JsonWriter& w, const collectors::NetworkSample& n);
+void write_sockets(JsonWriter& w, const collectors::SocketsSample& s);
+void write_disks(JsonWriter& w, const collectors::DisksSample& d);
+void write_filesystems(JsonWriter& w, const collectors::FilesystemsSample& f);
+void write_sensors(JsonWriter& w, const collectors::SensorsSample& s);
+
 // The whole snapshot as one object.
 std::string snapshot_to_json(const collectors::Snapshot& snapshot, int indent = -1);
 
