@@ -309,7 +309,12 @@ bool LocalCollector::collect_sockets(Snapshot& s) {
     }
   }
   if (!any) return fail(s, Family::sockets, "no socket table could be read"), false;
-  source_.socket_owners(socket_owners_);
+  socket_inodes_.clear();
+  for (const auto& entry : out->sockets) {
+    if (entry.socket.inode != 0) socket_inodes_.push_back(entry.socket.inode);
+  }
+  std::sort(socket_inodes_.begin(), socket_inodes_.end());
+  source_.socket_owners(socket_inodes_, socket_owners_);
   // Owner names come from the latest process list, sorted by pid (no extra /proc reads).
   const auto comm_of = [&](std::int32_t pid) -> SharedString {
     if (!s.processes) return nullptr;

@@ -360,38 +360,73 @@ std::optional<std::int32_t> find_socket_owner(const std::vector<std::pair<std::u
   return it->second;
 }
 
-void LocalSource::socket_owners(SocketOwners& out) {
-  out.clear();  // keeps its capacity
+// Reads the fd links of one process and records its socket inodes.
+void LocalSource::scan_sockets(std::int32_t pid, ProcEntry& e) {
+  ++socket_scans_;
+  e.socket_inodes.clear();
+  if (e.fd_dir_fd < 0 || ::lseek(e.fd_dir_fd, 0, SEEK_SET) < 0) return;
+  const bool self = pid == self_pid_;
   char link[64];
-  for (auto& [pid, e] : procs_) {
-    if (e.fd_dir_fd < 0 || ::lseek(e.fd_dir_fd, 0, SEEK_SET) < 0) continue;
-    const bool self = pid == self_pid_;
-    for (;;) {
-      const long n = ::syscall(SYS_getdents64, e.fd_dir_fd, dirent_buf_scratch_.data(), dirent_buf_scratch_.size());
-      if (n <= 0) break;
-      for (long off = 0; off < n;) {
-        const auto* d = reinterpret_cast<const LinuxDirent64*>(dirent_buf_scratch_.data() + off);
-        off += d->d_reclen;
-        if (d->d_name[0] == '.') continue;
-        if (self) {
-          // Our own /proc/self/fd holds the thousands of descriptors we keep on other
-          // processes' /proc files: skip those without a readlink each.
-          const auto fd = pid_of(d->d_name);
-          if (fd && static_cast<std::size_t>(*fd) < kept_fds_.size() && kept_fds_[static_cast<std::size_t>(*fd)]) {
-            continue;
-          }
+  for (;;) {
+    const long n = ::syscall(SYS_getdents64, e.fd_dir_fd, dirent_buf_scratch_.data(), dirent_buf_scratch_.size());
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      const auto* d = reinterpret_cast<const LinuxDirent64*>(dirent_buf_scratch_.data() + off);
+      off += d->d_reclen;
+      if (d->d_name[0] == '.') continue;
+      if (self) {
+        // Our own /proc/self/fd holds the thousands of descriptors we keep on other
+        // processes' /proc files: skip those without a readlink each.
+        const auto fd = pid_of(d->d_name);
+        if (fd && static_cast<std::size_t>(*fd) < kept_fds_.size() && kept_fds_[static_cast<std::size_t>(*fd)]) {
+          continue;
         }
-        const ssize_t len = ::readlinkat(e.fd_dir_fd, d->d_name, link, sizeof link);
-        if (len <= 0) continue;
-        const auto inode = parse_socket_link(std::string_view(link, static_cast<std::size_t>(len)));
-        if (inode != 0) out.emplace_back(inode, pid);
       }
+      const ssize_t len = ::readlinkat(e.fd_dir_fd, d->d_name, link, sizeof link);
+      if (len <= 0) continue;
+      const auto inode = parse_socket_link(std::string_view(link, static_cast<std::size_t>(len)));
+      if (inode != 0) e.socket_inodes.push_back(inode);
     }
   }
-  // A socket shared by several processes (fork, SCM_RIGHTS) keeps the lowest PID, usually the parent.
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
-            out.end());
+}
+
+void LocalSource::socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out,
+                                std::uint32_t full_scan_every) {
+  socket_scans_ = 0;
+  const auto collect = [&](bool full) {
+    out.clear();  // keeps its capacity
+    for (auto& [pid, e] : procs_) {
+      if (e.fd_dir_fd < 0) continue;
+      std::uint64_t count = UINT64_MAX;
+      if (fd_count_from_size_) {
+        struct stat st {};
+        if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) count = static_cast<std::uint64_t>(st.st_size);
+      }
+      // Without the count (kernels before 6.2) every process is read every time.
+      if (full || count == UINT64_MAX || count != e.scanned_fd_count) {
+        scan_sockets(pid, e);
+        e.scanned_fd_count = count;
+      }
+      for (const auto inode : e.socket_inodes) out.emplace_back(inode, pid);
+    }
+    // A socket shared by several processes (fork, SCM_RIGHTS) keeps the lowest PID, usually the parent.
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+              out.end());
+  };
+  collect(false);
+  if (calls_since_full_scan_ == UINT32_MAX) {  // the first call read every process anyway
+    calls_since_full_scan_ = 0;
+    return;
+  }
+  if (++calls_since_full_scan_ < full_scan_every) return;
+  // A wanted socket nobody in the cache owns: read every process again, now and then.
+  const bool unresolved = std::any_of(wanted.begin(), wanted.end(), [&](std::uint64_t inode) {
+    return inode != 0 && !find_socket_owner(out, inode);
+  });
+  if (!unresolved) return;
+  collect(true);
+  calls_since_full_scan_ = 0;
 }
 
 bool LocalSource::filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool may_hang, bool* hung) {

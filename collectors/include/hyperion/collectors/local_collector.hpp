@@ -70,6 +70,7 @@ class LocalCollector {
   std::int64_t passwd_mtime_ = -1;
   std::unordered_map<std::uint32_t, SharedString> users_;
   LocalSource::SocketOwners socket_owners_;
+  std::vector<std::uint64_t> socket_inodes_;
   std::string buf_;
   std::array<double, kFamilyCount> durations_{};
 };

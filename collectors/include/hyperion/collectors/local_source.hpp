@@ -93,10 +93,19 @@ class LocalSource {
   std::size_t for_each_process(ProcessVisitor& visitor);
 
   // (socket inode, owning PID) pairs from the /proc/PID/fd links we may read, sorted by
-  // inode (look up with find_socket_owner). The vector is reused: no allocation in steady state.
-  // Our own descriptors kept open on other processes' /proc files are skipped unread.
+  // inode (look up with find_socket_owner). Call after for_each_process (it scans the
+  // processes that walk kept). `wanted` (sorted) are the inodes of the socket tables.
+  //
+  // Reading every fd link of every process each time is the cost of `ss -p`. Instead each
+  // process's socket inodes are cached and its fd directory is read again only when its
+  // descriptor count changed (one fstat on Linux 6.2+) or it is new. A wanted inode that no
+  // cached process owns (a process closed a descriptor and opened a socket, keeping its
+  // count) triggers a scan of every process, at most once per `full_scan_every` calls.
+  // Our own descriptors kept on other processes' files are skipped unread.
   using SocketOwners = std::vector<std::pair<std::uint64_t, std::int32_t>>;
-  void socket_owners(SocketOwners& out);
+  void socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out, std::uint32_t full_scan_every = 15);
+  // How many process fd directories the last socket_owners call read (tests, benchmarks).
+  std::size_t socket_scans_last_call() const noexcept { return socket_scans_; }
 
   // statvfs() of a mount point (under the root); false when it fails. With `may_hang`
   // (network filesystems) the call is bounded by a deadline (TimedStatvfs), and `hung` tells
@@ -126,7 +135,14 @@ class LocalSource {
     int io_fd = -1;
     int fd_dir_fd = -1;
     std::uint64_t seen = 0;
+    // Socket-owner cache: the socket inodes found at the last scan of fd/, and the
+    // descriptor count then (UINT64_MAX: never scanned).
+    std::uint64_t scanned_fd_count = UINT64_MAX;
+    std::vector<std::uint64_t> socket_inodes;
   };
+  void scan_sockets(std::int32_t pid, ProcEntry& e);
+  std::uint32_t calls_since_full_scan_ = UINT32_MAX;
+  std::size_t socket_scans_ = 0;
   static constexpr std::size_t kDescriptorsPerProcess = 5;
   bool open_entry(std::string_view name, ProcEntry& e);
   bool read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, RawProcess& raw);
