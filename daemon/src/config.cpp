@@ -195,6 +195,22 @@ constexpr auto kSettings = std::to_array<Setting>({
      .kind = Kind::integer, .metavar = "N", .default_text = "10", .min = 0, .max = 100,
      .help = "processes with the most CPU and memory exported in /metrics",
      .field = +[](Config& c) -> auto& { return c.metrics.top_processes; }},
+    {.key = "live.max_clients", .flag = "--live-max-clients", .env = "HYPERION_LIVE_MAX_CLIENTS",
+     .kind = Kind::integer, .metavar = "N", .default_text = "1000", .min = 1, .max = 100000,
+     .help = "open /api/v1/live WebSockets at most; more are refused with 503",
+     .field = +[](Config& c) -> auto& { return c.live.max_clients; }},
+    {.key = "live.max_message_bytes", .flag = "--live-max-message-bytes", .env = "HYPERION_LIVE_MAX_MESSAGE_BYTES",
+     .kind = Kind::size, .metavar = "SIZE", .default_text = "4KiB", .min = 256, .max = kMiB,
+     .help = "largest message a live client may send (subscribe, unsubscribe)",
+     .field = +[](Config& c) -> auto& { return c.live.max_message_bytes; }},
+    {.key = "live.ping_interval", .flag = "--live-ping-interval", .env = "HYPERION_LIVE_PING_INTERVAL",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "15s", .min = kSecond, .max = 10 * kMinute,
+     .help = "a silent live client is pinged after this; closed if still silent after twice this",
+     .field = +[](Config& c) -> auto& { return c.live.ping_interval; }},
+    {.key = "live.allowed_origins", .flag = "--live-allowed-origins", .env = "HYPERION_LIVE_ALLOWED_ORIGINS",
+     .kind = Kind::string, .metavar = "ORIGINS", .default_text = "",
+     .help = "comma-separated origins (https://host:port) whose pages may open the live socket, besides this server",
+     .field = +[](Config& c) -> auto& { return c.live.allowed_origins; }},
 });
 #pragma GCC diagnostic pop
 

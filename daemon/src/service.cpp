@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <stop_token>
 #include <thread>
@@ -55,8 +56,10 @@ class SnapshotStore {
 // never delays an HTTP response, and publishes each new snapshot.
 class SamplingLoop {
  public:
-  SamplingLoop(const Config& config, Logger& log, SnapshotStore& store)
-      : collector_(config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root),
+  using Publish = std::function<void(const std::shared_ptr<const collectors::Snapshot>&)>;
+  SamplingLoop(const Config& config, Logger& log, SnapshotStore& store, Publish publish)
+      : publish_(std::move(publish)),
+        collector_(config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root),
                    collector_options(config)),
         intervals_(config.intervals),
         log_(log),
@@ -116,6 +119,7 @@ class SamplingLoop {
       if (families.any()) {
         const auto snapshot = collector_.collect(families, monotonic_seconds(), wall_ms());
         store_.set(snapshot);
+        if (publish_) publish_(snapshot);
         account(families, *snapshot);
       }
       std::unique_lock lock(mutex_);
@@ -149,6 +153,7 @@ class SamplingLoop {
     }
   }
 
+  Publish publish_;
   collectors::LocalCollector collector_;
   Intervals intervals_;
   Logger& log_;
@@ -177,6 +182,23 @@ web::ServerLimits server_limits(const HttpLimits& h) {
   return l;
 }
 
+web::ServerLimits server_limits(const Config& c) {
+  auto l = server_limits(c.http);
+  l.live_max_clients = c.live.max_clients;
+  l.live_max_message_bytes = c.live.max_message_bytes;
+  l.live_ping_interval = c.live.ping_interval;
+  std::string_view rest = c.live.allowed_origins;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    auto item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) l.live_allowed_origins.emplace_back(item);
+  }
+  return l;
+}
+
 // Settings that a SIGHUP cannot change in a running process.
 void warn_restart_only(const Config& running, const Config& loaded, Logger& log) {
   const auto warn = [&](const char* key) { log.warn("reload: {} changes take effect after a restart", key); };
@@ -187,6 +209,7 @@ void warn_restart_only(const Config& running, const Config& loaded, Logger& log)
   if (!(loaded.http == running.http)) warn("http.*");
   if (!(loaded.collectors == running.collectors)) warn("collectors.*");
   if (!(loaded.metrics == running.metrics)) warn("metrics.*");
+  if (!(loaded.live == running.live)) warn("live.*");
 }
 
 }  // namespace
@@ -221,7 +244,10 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
 
   const double start_time = static_cast<double>(wall_ms()) / 1000.0;
   SnapshotStore store;
-  SamplingLoop sampler(config, log, store);
+  web::HttpServer* live_ptr = nullptr;  // set once the server exists, before sampling starts
+  SamplingLoop sampler(config, log, store, [&live_ptr](const std::shared_ptr<const collectors::Snapshot>& s) {
+    if (live_ptr) live_ptr->publish(s);
+  });
 
   web::Router router;
   web::HttpServer* server_ptr = nullptr;
@@ -253,8 +279,9 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
                 return r;
               }});
 
-  web::HttpServer server(router, server_limits(config.http));
+  web::HttpServer server(router, server_limits(config));
   server_ptr = &server;
+  live_ptr = &server;
   try {
     server.listen(config.listen_host, config.listen_port);
   } catch (const std::exception& e) {

@@ -78,6 +78,10 @@ std::map<std::string, std::string> custom_values() {
       {"http.gzip_min_bytes", "0"},
       {"http.shutdown_grace", "0ms"},
       {"metrics.top_processes", "0"},
+      {"live.max_clients", "5"},
+      {"live.max_message_bytes", "1KiB"},
+      {"live.ping_interval", "30s"},
+      {"live.allowed_origins", "https://grafana.example:3000"},
   };
 }
 
@@ -111,6 +115,10 @@ Config custom_config() {
   c.http.gzip_min_bytes = 0;
   c.http.shutdown_grace = 0ms;
   c.metrics.top_processes = 0;
+  c.live.max_clients = 5;
+  c.live.max_message_bytes = 1024;
+  c.live.ping_interval = 30s;
+  c.live.allowed_origins = "https://grafana.example:3000";
   return c;
 }
 

@@ -456,72 +456,7 @@ HttpResponse system_summary(Api& api, const HttpRequest& req, const RouteParams&
   HttpResponse error;
   const auto s = api.snapshot(params, error);
   if (!s) return error;
-  return json(envelope(*s, "system", [&](JsonWriter& w) {
-    w.begin_object();
-    if (s->host_info) {
-      w.field("hostname", s->host_info->hostname);
-      w.field("os", s->host_info->os.pretty_name);
-      w.field("kernel_release", s->host_info->kernel_release);
-      w.field("architecture", s->host_info->architecture);
-      w.field("cpu_model", s->host_info->cpu.model);
-      w.field("cpu_threads", s->host_info->cpu.logical_cpus);
-    }
-    if (s->system) {
-      w.field("uptime_seconds", s->system->uptime_seconds);
-      w.field("boot_time_seconds", s->system->boot_time_seconds);
-      w.field("load1", s->system->load.load1);
-      w.field("load5", s->system->load.load5);
-      w.field("load15", s->system->load.load15);
-    }
-    if (s->cpu) {
-      w.key("cpu_percent");
-      s->cpu->usage ? w.value(s->cpu->usage->busy) : w.null();
-    }
-    if (s->memory) {
-      const auto& m = *s->memory;
-      w.key("memory");
-      w.begin_object();
-      w.field("total_bytes", m.info.total_bytes);
-      w.field("used_bytes", m.used_bytes);
-      w.field("available_bytes", m.available_bytes);
-      w.field("used_percent", m.used_percent);
-      w.field("swap_total_bytes", m.info.swap_total_bytes);
-      w.field("swap_used_bytes", m.info.swap_total_bytes - std::min(m.info.swap_total_bytes, m.info.swap_free_bytes));
-      w.field("swap_used_percent", m.swap_used_percent);
-      w.end_object();
-    }
-    if (s->processes) {
-      w.key("processes");
-      write_process_counts(w, s->processes->counts);
-    }
-    if (s->network) {
-      double rx = 0, tx = 0;
-      for (const auto& i : s->network->interfaces) {
-        if (i.name == "lo" || !i.rates) continue;
-        rx += i.rates->rx_bytes_per_second;
-        tx += i.rates->tx_bytes_per_second;
-      }
-      w.key("network");
-      w.begin_object();
-      w.field("rx_bytes_per_second", rx);
-      w.field("tx_bytes_per_second", tx);
-      w.end_object();
-    }
-    if (s->disks) {
-      double r = 0, wr = 0;
-      for (const auto& d : s->disks->disks) {
-        if (d.partition || !d.rates) continue;
-        r += d.rates->read_bytes_per_second;
-        wr += d.rates->write_bytes_per_second;
-      }
-      w.key("disks");
-      w.begin_object();
-      w.field("read_bytes_per_second", r);
-      w.field("write_bytes_per_second", wr);
-      w.end_object();
-    }
-    w.end_object();
-  }));
+  return json(envelope(*s, "system", [&](JsonWriter& w) { write_summary(w, *s); }));
 }
 
 }  // namespace
@@ -614,6 +549,16 @@ void register_api(Router& router, ApiContext context) {
               family_handler(api, &Snapshot::filesystems, "filesystems", write_filesystems)});
   router.add({"GET", base + "/sensors", "Temperatures and fans (hwmon, thermal zones)", "viewer",
               family_handler(api, &Snapshot::sensors, "sensors", write_sensors)});
+  router.add({"GET", "/api/v1/live",
+              "Live data over a WebSocket: subscribe to topics hosts/{host}/{family} (see docs/LIVE.md); a plain GET "
+              "answers 426",
+              "viewer", [](const HttpRequest&, const RouteParams&) {
+                auto r = problem(426, "upgrade-required", "Upgrade required",
+                                 "/api/v1/live speaks WebSocket: send an Upgrade: websocket request");
+                r.headers.emplace_back("Upgrade", "websocket");
+                r.headers.emplace_back("Connection", "Upgrade");
+                return r;
+              }});
   const Router* table = &router;
   router.add({"GET", "/api/v1/openapi.json", "This document", "public",
               [table](const HttpRequest&, const RouteParams&) { return json(openapi_document(*table)); }});

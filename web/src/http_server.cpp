@@ -1,5 +1,7 @@
 #include "hyperion/web/http_server.hpp"
 
+#include "server_impl.hpp"
+
 #include <fmt/format.h>
 #include <zlib.h>
 
@@ -12,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -22,10 +25,6 @@
 
 namespace hyperion::web {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -89,60 +88,21 @@ const char* reason(int status) {
 
 }  // namespace
 
-class Session;
-
-struct HttpServer::Impl {
-  Impl(const Router& r, ServerLimits l) : router(r), limits(l) {}
-
-  const Router& router;
-  ServerLimits limits;
-  asio::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
-  std::thread thread;
-  std::atomic<bool> draining{false};
-  std::atomic<std::size_t> open{0};
-  std::unordered_set<Session*> sessions;  // io thread only
-  std::uint16_t bound_port = 0;
-
-  // gzip forms of shared (cached) bodies, keyed by the body they compress. io thread only.
-  struct GzipEntry {
-    std::weak_ptr<const std::string> key;
-    std::shared_ptr<const std::string> value;
-  };
-  std::vector<GzipEntry> gzip_cache;
-
-  mutable std::mutex stats_mutex;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests;
-  LatencyHistogram latency;
-  std::uint64_t accepted = 0, rejected = 0;
-
-  void do_accept();
-  void reject(tcp::socket socket);
-  void record(const std::string& handler, std::string_view method, int code, double seconds) {
-    std::lock_guard lock(stats_mutex);
-    ++requests[{handler, std::string(method), code}];
-    ++latency.count;
-    latency.sum_seconds += seconds;
-    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-      if (seconds <= kLatencyBuckets[i]) ++latency.buckets[i];
+std::shared_ptr<const std::string> HttpServer::Impl::gzip_shared(const std::shared_ptr<const std::string>& body) {
+  for (auto it = gzip_cache.begin(); it != gzip_cache.end();) {
+    const auto key = it->key.lock();
+    if (!key) {
+      it = gzip_cache.erase(it);
+      continue;
     }
+    if (key == body) return it->value;
+    ++it;
   }
-  std::shared_ptr<const std::string> gzip_shared(const std::shared_ptr<const std::string>& body) {
-    for (auto it = gzip_cache.begin(); it != gzip_cache.end();) {
-      const auto key = it->key.lock();
-      if (!key) {
-        it = gzip_cache.erase(it);
-        continue;
-      }
-      if (key == body) return it->value;
-      ++it;
-    }
-    auto value = std::make_shared<const std::string>(gzip(*body));
-    if (gzip_cache.size() >= 8) gzip_cache.erase(gzip_cache.begin());
-    gzip_cache.push_back({body, value});
-    return value;
-  }
-};
+  auto value = std::make_shared<const std::string>(gzip(*body));
+  if (gzip_cache.size() >= 8) gzip_cache.erase(gzip_cache.begin());
+  gzip_cache.push_back({body, value});
+  return value;
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -232,6 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void handle(http::request<http::string_body> req) {
+    if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
     HttpRequest hr;
     hr.method = std::string(req.method_string());
     const std::string_view target = req.target();
@@ -272,6 +233,47 @@ class Session : public std::enable_shared_from_this<Session> {
       r = problem(404, "not-found", "Not found", fmt::format("no route for {}", hr.path));
     }
     send(r, version, keep_alive, head, gzip_ok, handler, hr.method);
+  }
+
+  // A WebSocket upgrade: only /api/v1/live, within the client limit, from the same origin (or
+  // an allowed one, or none: a script rather than a browser page). Then the connection
+  // belongs to a LiveSession.
+  void upgrade(http::request<http::string_body> req) {
+    const auto target = std::string_view(req.target());
+    const auto path = target.substr(0, target.find('?'));
+    const auto refuse = [&](int status, std::string_view type, std::string_view title, const std::string& detail) {
+      auto r = problem(status, type, title, detail);
+      send(r, req.version(), false, false, false, "/api/v1/live", "GET");
+    };
+    if (path != "/api/v1/live") {
+      return refuse(404, "not-found", "Not found", fmt::format("no WebSocket endpoint at {}", path));
+    }
+    if (server_.live_open >= server_.limits.live_max_clients) {
+      {
+        std::lock_guard lock(server_.stats_mutex);
+        ++server_.live_rejected;
+      }
+      return refuse(503, "too-many-clients", "Too many live clients",
+                    fmt::format("the live endpoint holds its limit of {} clients", server_.limits.live_max_clients));
+    }
+    const auto origin = std::string_view(req[http::field::origin]);
+    if (!origin.empty() && !origin_allowed(origin, req[http::field::host])) {
+      return refuse(403, "origin-not-allowed", "Origin not allowed",
+                    fmt::format("origin '{}' is neither this server nor in live.allowed_origins", origin));
+    }
+    server_.record("/api/v1/live", "GET", 101, std::chrono::duration<double>(Clock::now() - started_).count());
+    start_live_session(server_, stream_.release_socket(), std::move(req));
+  }
+
+  bool origin_allowed(std::string_view origin, std::string_view host) const {
+    for (const auto& allowed : server_.limits.live_allowed_origins) {
+      if (origin == allowed) return true;
+    }
+    // Same origin: "http://HOST" where HOST is the Host header the browser sent.
+    for (const std::string_view scheme : {"http://", "https://"}) {
+      if (origin.starts_with(scheme) && origin.substr(scheme.size()) == host) return true;
+    }
+    return false;
   }
 
   void send(HttpResponse& r, unsigned version, bool keep_alive, bool head, bool gzip_ok, const std::string& handler,
@@ -442,9 +444,12 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     beast::error_code ec;
     s.acceptor.close(ec);
     for (auto* session : std::vector<Session*>(s.sessions.begin(), s.sessions.end())) session->drain();
+    close_live_sessions(s);
   });
   const auto deadline = Clock::now() + grace;
-  while (s.open > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while ((s.open > 0 || s.live_open > 0) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   asio::post(s.ioc, [&s] {
     for (auto* session : std::vector<Session*>(s.sessions.begin(), s.sessions.end())) session->force_close();
   });
@@ -452,6 +457,11 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
   while (s.open > 0 && Clock::now() < hard) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   s.ioc.stop();
   s.thread.join();
+}
+
+void HttpServer::publish(std::shared_ptr<const collectors::Snapshot> snapshot) {
+  auto* impl = impl_.get();
+  asio::post(impl->ioc, [impl, snapshot = std::move(snapshot)]() mutable { impl->live.publish(std::move(snapshot)); });
 }
 
 SelfMetrics HttpServer::stats() const {
@@ -464,6 +474,8 @@ SelfMetrics HttpServer::stats() const {
   m.connections_open = impl_->open;
   m.connections_accepted_total = impl_->accepted;
   m.connections_rejected_total = impl_->rejected;
+  m.live_clients = impl_->live_open;
+  m.live_rejected_total = impl_->live_rejected;
   return m;
 }
 

@@ -882,6 +882,10 @@ void render_self(std::string& out, const SelfMetrics& self) {
   Family(out, "hyperion_http_connections_rejected_total", kCounter,
          "HTTP connections refused because the connection limit was reached.")
       .add(self.connections_rejected_total);
+  Family(out, "hyperion_live_clients", kGauge, "WebSocket clients connected to /api/v1/live.").add(self.live_clients);
+  Family(out, "hyperion_live_rejected_total", kCounter,
+         "WebSocket upgrades refused because live.max_clients was reached.")
+      .add(self.live_rejected_total);
 }
 
 std::size_t estimate_series(const Snapshot& s, std::size_t top) {

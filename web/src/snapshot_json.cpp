@@ -1,5 +1,7 @@
 #include "hyperion/web/snapshot_json.hpp"
 
+#include <algorithm>
+
 namespace hyperion::web {
 
 using namespace hyperion::collectors;
@@ -424,6 +426,74 @@ void write_sensors(JsonWriter& w, const SensorsSample& x) {
   w.begin_array();
   for (const auto& z : x.sensors) write_sensor(w, z);
   w.end_array();
+  w.end_object();
+}
+
+void write_summary(JsonWriter& w, const Snapshot& snapshot) {
+  const Snapshot* s = &snapshot;
+  w.begin_object();
+  if (s->host_info) {
+    w.field("hostname", s->host_info->hostname);
+    w.field("os", s->host_info->os.pretty_name);
+    w.field("kernel_release", s->host_info->kernel_release);
+    w.field("architecture", s->host_info->architecture);
+    w.field("cpu_model", s->host_info->cpu.model);
+    w.field("cpu_threads", s->host_info->cpu.logical_cpus);
+  }
+  if (s->system) {
+    w.field("uptime_seconds", s->system->uptime_seconds);
+    w.field("boot_time_seconds", s->system->boot_time_seconds);
+    w.field("load1", s->system->load.load1);
+    w.field("load5", s->system->load.load5);
+    w.field("load15", s->system->load.load15);
+  }
+  if (s->cpu) {
+    w.key("cpu_percent");
+    s->cpu->usage ? w.value(s->cpu->usage->busy) : w.null();
+  }
+  if (s->memory) {
+    const auto& m = *s->memory;
+    w.key("memory");
+    w.begin_object();
+    w.field("total_bytes", m.info.total_bytes);
+    w.field("used_bytes", m.used_bytes);
+    w.field("available_bytes", m.available_bytes);
+    w.field("used_percent", m.used_percent);
+    w.field("swap_total_bytes", m.info.swap_total_bytes);
+    w.field("swap_used_bytes", m.info.swap_total_bytes - std::min(m.info.swap_total_bytes, m.info.swap_free_bytes));
+    w.field("swap_used_percent", m.swap_used_percent);
+    w.end_object();
+  }
+  if (s->processes) {
+    w.key("processes");
+    write_process_counts(w, s->processes->counts);
+  }
+  if (s->network) {
+    double rx = 0, tx = 0;
+    for (const auto& i : s->network->interfaces) {
+      if (i.name == "lo" || !i.rates) continue;
+      rx += i.rates->rx_bytes_per_second;
+      tx += i.rates->tx_bytes_per_second;
+    }
+    w.key("network");
+    w.begin_object();
+    w.field("rx_bytes_per_second", rx);
+    w.field("tx_bytes_per_second", tx);
+    w.end_object();
+  }
+  if (s->disks) {
+    double r = 0, wr = 0;
+    for (const auto& d : s->disks->disks) {
+      if (d.partition || !d.rates) continue;
+      r += d.rates->read_bytes_per_second;
+      wr += d.rates->write_bytes_per_second;
+    }
+    w.key("disks");
+    w.begin_object();
+    w.field("read_bytes_per_second", r);
+    w.field("write_bytes_per_second", wr);
+    w.end_object();
+  }
   w.end_object();
 }
 

@@ -71,6 +71,16 @@ struct MetricsSettings {
   bool operator==(const MetricsSettings&) const = default;
 };
 
+// [live] in the file: the WebSocket at /api/v1/live.
+struct LiveSettings {
+  std::uint32_t max_clients = 1000;
+  std::uint64_t max_message_bytes = 4 * 1024;
+  std::chrono::milliseconds ping_interval{15'000};
+  std::string allowed_origins;  // comma-separated, besides the same origin
+
+  bool operator==(const LiveSettings&) const = default;
+};
+
 // The member initialisers are the built-in defaults.
 struct Config {
   std::string listen = "127.0.0.1:9800";  // as written; split into the two below
@@ -84,6 +94,7 @@ struct Config {
   Intervals intervals;
   HttpLimits http;
   MetricsSettings metrics;
+  LiveSettings live;
 
   bool operator==(const Config&) const = default;
 };

@@ -9,13 +9,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "hyperion/collectors/snapshot.hpp"
 #include "hyperion/web/router.hpp"
 #include "hyperion/web/self_metrics.hpp"
 
 namespace hyperion::web {
-
-class Session;
 
 struct ServerLimits {
   std::size_t max_connections = 256;
@@ -25,6 +25,11 @@ struct ServerLimits {
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30'000};   // to send a response
   std::uint64_t gzip_min_bytes = 1024;               // 0: never compress
+  // /api/v1/live
+  std::size_t live_max_clients = 1000;
+  std::uint64_t live_max_message_bytes = 4096;         // a client's message (subscribe, ...)
+  std::chrono::milliseconds live_ping_interval{15'000};  // ping after this much silence; close after twice
+  std::vector<std::string> live_allowed_origins;       // besides the same origin
 };
 
 class HttpServer {
@@ -49,9 +54,13 @@ class HttpServer {
   // Counters for /metrics (a copy).
   SelfMetrics stats() const;
 
+  // Offers a new snapshot to the live WebSocket clients (/api/v1/live). Thread-safe: the
+  // sampling thread calls it; frames are rendered and sent on the server's thread.
+  void publish(std::shared_ptr<const collectors::Snapshot> snapshot);
+
+  struct Impl;  // server_impl.hpp
+
  private:
-  friend class Session;
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

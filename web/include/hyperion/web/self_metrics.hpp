@@ -43,6 +43,8 @@ struct SelfMetrics {
   std::uint64_t connections_open = 0;
   std::uint64_t connections_accepted_total = 0;
   std::uint64_t connections_rejected_total = 0;  // over the connection limit
+  std::uint64_t live_clients = 0;                // open /api/v1/live WebSockets
+  std::uint64_t live_rejected_total = 0;         // upgrades refused over live.max_clients
 };
 
 }  // namespace hyperion::web

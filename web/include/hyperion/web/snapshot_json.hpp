@@ -32,6 +32,10 @@ void write_disks(JsonWriter& w, const collectors::DisksSample& d);
 void write_filesystems(JsonWriter& w, const collectors::FilesystemsSample& f);
 void write_sensors(JsonWriter& w, const collectors::SensorsSample& s);
 
+// The summary the /system route and the system topic show: identity, uptime, load, CPU,
+// memory, process counts, total network and disk throughput.
+void write_summary(JsonWriter& w, const collectors::Snapshot& s);
+
 // The whole snapshot as one object.
 std::string snapshot_to_json(const collectors::Snapshot& snapshot, int indent = -1);
 

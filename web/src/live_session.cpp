@@ -1,0 +1,294 @@
+// /api/v1/live: one WebSocket per client, subscribing to topics ("hosts/local/cpu").
+// Each frame is rendered once per topic per snapshot (LiveHub::frame) and shared. A client
+// holds at most one pending frame per topic: a newer one replaces it, so a client that reads
+// slowly (or not at all) gets the latest data when it reads, and its memory stays bounded.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "hyperion/web/json_writer.hpp"
+#include "hyperion/web/live.hpp"
+#include "server_impl.hpp"
+
+namespace hyperion::web {
+
+namespace websocket = beast::websocket;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kMaxSubscriptions = 64;
+constexpr std::size_t kMaxControlFrames = 16;  // acks and errors waiting to be sent
+constexpr std::int64_t kMinIntervalMs = 100;
+constexpr std::int64_t kMaxIntervalMs = 3'600'000;
+
+std::shared_ptr<const std::string> control_frame(std::string_view kind, const std::string& type,
+                                                 const std::string& detail) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key(kind);
+  w.begin_object();
+  w.field("type", type);
+  w.field("detail", detail);
+  w.end_object();
+  w.end_object();
+  return std::make_shared<const std::string>(std::move(out));
+}
+
+}  // namespace
+
+class LiveSession : public std::enable_shared_from_this<LiveSession> {
+ public:
+  LiveSession(tcp::socket socket, HttpServer::Impl& server) : server_(server), ws_(std::move(socket)) {
+    server_.live.sessions.insert(this);
+    ++server_.live_open;
+  }
+  ~LiveSession() {
+    server_.live.sessions.erase(this);
+    --server_.live_open;
+  }
+
+  void run(http::request<http::string_body> request) {
+    const auto ping = server_.limits.live_ping_interval;
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(10);
+    // Beast pings after half the idle timeout of silence and closes after all of it.
+    t.idle_timeout = 2 * ping;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.read_message_max(static_cast<std::size_t>(server_.limits.live_max_message_bytes));
+    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->accepted_ = true;
+      self->read();
+      self->write_next();
+    });
+  }
+
+  // A new snapshot: offer every subscribed topic whose frame changed and whose interval passed.
+  void offer_all() {
+    const auto now = Clock::now();
+    for (auto& [topic, sub] : subs_) offer(topic, sub, now);
+    write_next();
+  }
+
+  void close() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+ private:
+  struct Subscription {
+    std::string family;
+    std::chrono::milliseconds interval{0};
+    Clock::time_point last_sent{};
+    std::shared_ptr<const std::string> last_frame;
+  };
+
+  void read() {
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;  // closed, timed out (no pong), or a message over the size limit
+      const std::string text = beast::buffers_to_string(self->in_.data());
+      self->in_.consume(self->in_.size());
+      self->handle(text);
+      self->read();
+    });
+  }
+
+  void error(const std::string& type, const std::string& detail) {
+    control(control_frame("error", type, detail));
+  }
+
+  void control(std::shared_ptr<const std::string> frame) {
+    if (control_.size() >= kMaxControlFrames) {
+      // A client that floods us with bad messages and never reads the answers.
+      close();
+      return;
+    }
+    control_.push_back(std::move(frame));
+  }
+
+  // {"subscribe": ["hosts/local/cpu", {"topic": "hosts/local/processes", "interval_ms": 5000}],
+  //  "unsubscribe": ["hosts/local/cpu"]}
+  void handle(const std::string& text) {
+    const auto doc = nlohmann::json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      error("bad-message", "a message must be a JSON object such as {\"subscribe\": [\"hosts/local/cpu\"]}");
+      return write_next();
+    }
+    for (const auto& [key, value] : doc.items()) {
+      if (key != "subscribe" && key != "unsubscribe") {
+        error("bad-message", fmt::format("unknown key '{}'; known: subscribe, unsubscribe", key));
+        return write_next();
+      }
+      if (!value.is_array()) {
+        error("bad-message", fmt::format("'{}' must be an array of topics", key));
+        return write_next();
+      }
+    }
+    std::vector<std::string> subscribed, unsubscribed;
+    if (doc.contains("unsubscribe")) {
+      for (const auto& item : doc["unsubscribe"]) {
+        if (!item.is_string()) {
+          error("bad-topic", "an unsubscribe entry must be a topic string");
+          continue;
+        }
+        const auto topic = item.get<std::string>();
+        subs_.erase(topic);
+        for (auto it = pending_.begin(); it != pending_.end();) it = it->first == topic ? pending_.erase(it) : ++it;
+        unsubscribed.push_back(topic);
+      }
+    }
+    if (doc.contains("subscribe")) {
+      for (const auto& item : doc["subscribe"]) {
+        std::string topic;
+        std::int64_t interval = 0;
+        if (item.is_string()) {
+          topic = item.get<std::string>();
+        } else if (item.is_object() && item.contains("topic") && item["topic"].is_string()) {
+          topic = item["topic"].get<std::string>();
+          if (item.contains("interval_ms")) {
+            if (!item["interval_ms"].is_number_integer() || item["interval_ms"].get<std::int64_t>() < kMinIntervalMs ||
+                item["interval_ms"].get<std::int64_t>() > kMaxIntervalMs) {
+              error("bad-interval", fmt::format("{}: interval_ms must be a whole number from {} to {}", topic,
+                                                kMinIntervalMs, kMaxIntervalMs));
+              continue;
+            }
+            interval = item["interval_ms"].get<std::int64_t>();
+          }
+        } else {
+          error("bad-topic", "a subscribe entry must be a topic string or {\"topic\": ..., \"interval_ms\": ...}");
+          continue;
+        }
+        const auto parsed = parse_live_topic(topic);
+        if (!parsed) {
+          error("bad-topic", fmt::format("'{}' is not a topic; topics are hosts/HOST/FAMILY with FAMILY one of "
+                                         "system, host, cpu, memory, load, processes, network, sockets, disks, "
+                                         "filesystems, sensors",
+                                         topic));
+          continue;
+        }
+        const auto& latest = server_.live.latest;
+        if (latest && parsed->host != latest->host) {
+          error("unknown-host", fmt::format("no host '{}' is configured", parsed->host));
+          continue;
+        }
+        if (subs_.size() >= kMaxSubscriptions && !subs_.count(topic)) {
+          error("too-many-topics", fmt::format("at most {} topics per connection", kMaxSubscriptions));
+          continue;
+        }
+        auto& sub = subs_[topic];
+        sub.family = parsed->family;
+        sub.interval = std::chrono::milliseconds(interval);
+        sub.last_frame.reset();
+        sub.last_sent = {};
+        subscribed.push_back(topic);
+        offer(topic, sub, Clock::now());  // the current data at once, not at the next tick
+      }
+    }
+    // An acknowledgement lists what took effect.
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    w.key("ok");
+    w.begin_object();
+    w.key("subscribed");
+    w.begin_array();
+    for (const auto& t : subscribed) w.value(t);
+    w.end_array();
+    w.key("unsubscribed");
+    w.begin_array();
+    for (const auto& t : unsubscribed) w.value(t);
+    w.end_array();
+    w.end_object();
+    w.end_object();
+    control(std::make_shared<const std::string>(std::move(out)));
+    write_next();
+  }
+
+  void offer(const std::string& topic, Subscription& sub, Clock::time_point now) {
+    auto frame = server_.live.frame(topic, sub.family);
+    if (!frame || frame == sub.last_frame) return;
+    if (sub.last_sent != Clock::time_point{} && now - sub.last_sent < sub.interval) return;
+    sub.last_frame = frame;
+    sub.last_sent = now;
+    const auto it = std::find_if(pending_.begin(), pending_.end(), [&](const auto& p) { return p.first == topic; });
+    if (it != pending_.end()) {
+      it->second = std::move(frame);  // the latest replaces what the client has not taken yet
+    } else {
+      pending_.emplace_back(topic, std::move(frame));
+    }
+  }
+
+  void write_next() {
+    if (!accepted_ || writing_) return;
+    if (!control_.empty()) {
+      current_ = std::move(control_.front());
+      control_.pop_front();
+    } else if (!pending_.empty()) {
+      current_ = std::move(pending_.front().second);
+      pending_.pop_front();
+    } else {
+      return;
+    }
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*current_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->current_.reset();
+      if (ec) return self->close();
+      self->write_next();
+    });
+  }
+
+  HttpServer::Impl& server_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer in_;
+  std::map<std::string, Subscription, std::less<>> subs_;
+  std::deque<std::pair<std::string, std::shared_ptr<const std::string>>> pending_;  // one per topic at most
+  std::deque<std::shared_ptr<const std::string>> control_;
+  std::shared_ptr<const std::string> current_;
+  bool writing_ = false;
+  bool accepted_ = false;
+};
+
+std::shared_ptr<const std::string> LiveHub::frame(const std::string& topic, std::string_view family) {
+  if (!latest) return nullptr;
+  const void* identity = live_family_identity(*latest, family);
+  if (!identity) return nullptr;
+  auto it = cache.find(topic);
+  if (it == cache.end()) it = cache.emplace(topic, Cached{}).first;
+  if (it->second.identity != identity || !it->second.frame) {
+    auto text = render_live_frame(*latest, topic, family);
+    if (!text) return nullptr;
+    it->second = {identity, std::make_shared<const std::string>(std::move(*text))};
+  }
+  return it->second.frame;
+}
+
+void LiveHub::publish(std::shared_ptr<const collectors::Snapshot> snapshot) {
+  latest = std::move(snapshot);
+  if (sessions.empty()) {
+    cache.clear();  // nobody listens: keep no frames
+    return;
+  }
+  for (auto* s : std::vector<LiveSession*>(sessions.begin(), sessions.end())) s->offer_all();
+}
+
+void start_live_session(HttpServer::Impl& server, tcp::socket socket, http::request<http::string_body> request) {
+  std::make_shared<LiveSession>(std::move(socket), server)->run(std::move(request));
+}
+
+void close_live_sessions(HttpServer::Impl& server) {
+  for (auto* s : std::vector<LiveSession*>(server.live.sessions.begin(), server.live.sessions.end())) s->close();
+}
+
+}  // namespace hyperion::web

@@ -1,0 +1,101 @@
+#pragma once
+
+// Internals of HttpServer shared by http_server.cpp (HTTP sessions, listener) and
+// live_session.cpp (the WebSocket hub). Asio and Beast stay inside web/src.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <unordered_set>
+#include <vector>
+
+#include "hyperion/collectors/snapshot.hpp"
+#include "hyperion/web/http_server.hpp"
+
+namespace hyperion::web {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class Session;
+class LiveSession;
+
+// Live topics: frames rendered once per topic per snapshot and offered to every subscriber.
+// io thread only.
+struct LiveHub {
+  struct Cached {
+    const void* identity = nullptr;  // the family object the frame was rendered from
+    std::shared_ptr<const std::string> frame;
+  };
+  std::unordered_set<LiveSession*> sessions;
+  std::shared_ptr<const collectors::Snapshot> latest;
+  std::map<std::string, Cached, std::less<>> cache;
+
+  // The current frame of a topic (rendered on first use after its family changed); null
+  // when there is no data yet.
+  std::shared_ptr<const std::string> frame(const std::string& topic, std::string_view family);
+  void publish(std::shared_ptr<const collectors::Snapshot> snapshot);
+};
+
+struct HttpServer::Impl {
+  Impl(const Router& r, ServerLimits l) : router(r), limits(l) {}
+
+  const Router& router;
+  ServerLimits limits;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::thread thread;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> open{0};
+  std::unordered_set<Session*> sessions;  // io thread only
+  std::uint16_t bound_port = 0;
+
+  // gzip forms of shared (cached) bodies, keyed by the body they compress. io thread only.
+  struct GzipEntry {
+    std::weak_ptr<const std::string> key;
+    std::shared_ptr<const std::string> value;
+  };
+  std::vector<GzipEntry> gzip_cache;
+
+  mutable std::mutex stats_mutex;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests;
+  LatencyHistogram latency;
+  std::uint64_t accepted = 0, rejected = 0;
+
+  // /api/v1/live (live_session.cpp)
+  LiveHub live;
+  std::atomic<std::size_t> live_open{0};
+  std::uint64_t live_rejected = 0;
+
+  void do_accept();
+  void reject(tcp::socket socket);
+  void record(const std::string& handler, std::string_view method, int code, double seconds) {
+    std::lock_guard lock(stats_mutex);
+    ++requests[{handler, std::string(method), code}];
+    ++latency.count;
+    latency.sum_seconds += seconds;
+    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      if (seconds <= kLatencyBuckets[i]) ++latency.buckets[i];
+    }
+  }
+  std::shared_ptr<const std::string> gzip_shared(const std::shared_ptr<const std::string>& body);
+};
+
+
+// Hands an upgraded connection to a new LiveSession (live_session.cpp).
+void start_live_session(HttpServer::Impl& server, tcp::socket socket, http::request<http::string_body> request);
+// Closes every live session (shutdown).
+void close_live_sessions(HttpServer::Impl& server);
+
+}  // namespace hyperion::web
