@@ -67,32 +67,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "http_bench: stopped" >&2; exit 130' INT TERM
 
-log() { echo "== $*" >&2; }
+. bench/lib.sh  # after the cd to the repository root
 
-count_processes() {
-  local n=0 d
-  for d in /proc/[0-9]*; do n=$((n + 1)); done
-  echo "$n"
-}
 
-# Starts sleeping processes until the machine has about $1 in all.
-spawn_to() {
-  local have
-  have=$(count_processes)
-  while ((have < $1)); do
-    sleep 600 &
-    started+=($!)
-    have=$((have + 1))
-  done
-}
 
-count_threads() {
-  local n=0 d
-  for d in /proc/[0-9]*/task/[0-9]*; do n=$((n + 1)); done
-  echo "$n"
-}
 
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
 
 free_port() {
   "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -67,16 +67,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "live_bench: stopped" >&2; exit 130' INT TERM
 
-log() { echo "== $*" >&2; }
+. bench/lib.sh  # after the cd to the repository root
 now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 sleep_until() { local d; d=$(awk -v t="$1" -v n="$(now)" 'BEGIN { d = t - n; printf "%.3f", (d > 0 ? d : 0) }'); sleep "$d"; }
 
-count_processes() {
-  local n=0 d
-  for d in /proc/[0-9]*; do n=$((n + 1)); done
-  echo "$n"
-}
 
 # utime + stime of all threads of process $1, in clock ticks.
 cpu_ticks() {

@@ -29,25 +29,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-count_processes() {
-  local n=0 d
-  for d in /proc/[0-9]*; do n=$((n + 1)); done
-  echo "$n"
-}
+. bench/lib.sh  # after the cd to the repository root
+SPAWN_SECONDS=300
 
-# Starts sleeping processes until the machine has about $1 in all.
-spawn_to() {
-  local have
-  have=$(count_processes)
-  while ((have < $1)); do
-    sleep 300 &
-    started+=($!)
-    have=$((have + 1))
-  done
-}
+
 
 echo "== building collect_bench (release preset)" >&2
-cmake --preset release >/dev/null
+cmake --preset release -DHYPERION_BUILD_BENCH=ON >/dev/null
 cmake --build --preset release --target collect_bench --parallel "$jobs" >/dev/null
 
 echo "== $(count_processes) processes before the benchmark" >&2
