@@ -47,9 +47,12 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ "$code" = 200 ] || fail "/healthz answered $code"
-inside curl -sf '127.0.0.1:9800/api/v1/hosts/local/processes?name=hyperiond' | grep -q '"comm":"hyperiond"' ||
-  fail "the process list does not show hyperiond"
-inside curl -sf 127.0.0.1:9800/metrics | grep -q '^node_cpu_seconds_total{' || fail "/metrics"
+# Bodies are captured before grep: with pipefail, `curl | grep -q` fails whenever grep exits
+# at the first match while curl is still writing (SIGPIPE).
+processes=$(inside curl -sf '127.0.0.1:9800/api/v1/hosts/local/processes?name=hyperiond') || fail "process list"
+grep -q '"comm":"hyperiond"' <<<"$processes" || fail "the process list does not show hyperiond"
+metrics=$(inside curl -sf 127.0.0.1:9800/metrics) || fail "/metrics"
+grep -q '^node_cpu_seconds_total{' <<<"$metrics" || fail "/metrics has no node_cpu_seconds_total"
 inside test -d /var/lib/hyperion || fail "StateDirectory /var/lib/hyperion missing"
 
 # The watchdog is fed: its timestamp moves.
@@ -61,12 +64,12 @@ w2=$(inside systemctl show hyperiond -p WatchdogTimestampMonotonic --value)
 # Reload reaches the daemon; the log line is in the journal at priority info (6).
 inside systemctl reload hyperiond || fail "systemctl reload"
 for _ in $(seq 1 100); do
-  inside journalctl -u hyperiond --no-pager -o cat -p info | grep -q 'reloaded the configuration' && break
+  inside journalctl -u hyperiond --no-pager -o cat -p info | grep 'reloaded the configuration' >/dev/null && break
   sleep 0.1
 done
-inside journalctl -u hyperiond --no-pager -o cat -p info | grep -q 'reloaded the configuration' ||
+inside journalctl -u hyperiond --no-pager -o cat -p info | grep 'reloaded the configuration' >/dev/null ||
   fail "no reload line in the journal"
-inside journalctl -u hyperiond --no-pager -o cat -p warning | grep -q 'reloaded the configuration' &&
+inside journalctl -u hyperiond --no-pager -o cat -p warning | grep 'reloaded the configuration' >/dev/null &&
   fail "an info line was filed as a warning"
 [ "$(inside systemctl show hyperiond -p ActiveState --value)" = active ] || fail "not active after reload"
 
@@ -76,5 +79,5 @@ result=$(inside systemctl show hyperiond -p Result -p ExecMainStatus -p ExecMain
 echo "$result"
 grep -qx 'Result=success' <<<"$result" || fail "stop result"
 grep -qx 'ExecMainStatus=0' <<<"$result" || fail "exit status"
-inside journalctl -u hyperiond --no-pager -o cat | grep -q '^stopped$' || fail "no 'stopped' line"
+inside journalctl -u hyperiond --no-pager -o cat | grep '^stopped$' >/dev/null || fail "no 'stopped' line"
 echo "unit_test: passed"

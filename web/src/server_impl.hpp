@@ -53,12 +53,18 @@ struct HttpServer::Impl {
 
   const Router& router;
   ServerLimits limits;
+
+  // Declared before the io_context, so destroyed after it: destroying the io_context destroys
+  // handlers it still holds, and with them sessions whose destructors leave these registries.
+  std::atomic<std::size_t> open{0};
+  std::unordered_set<Session*> sessions;  // io thread only
+  LiveHub live;                           // /api/v1/live (live_session.cpp), io thread only
+  std::atomic<std::size_t> live_open{0};
+
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   std::thread thread;
   std::atomic<bool> draining{false};
-  std::atomic<std::size_t> open{0};
-  std::unordered_set<Session*> sessions;  // io thread only
   std::uint16_t bound_port = 0;
 
   // gzip forms of shared (cached) bodies, keyed by the body they compress. io thread only.
@@ -73,10 +79,7 @@ struct HttpServer::Impl {
   LatencyHistogram latency;
   std::uint64_t accepted = 0, rejected = 0;
 
-  // /api/v1/live (live_session.cpp)
-  LiveHub live;
-  std::atomic<std::size_t> live_open{0};
-  std::uint64_t live_rejected = 0;
+  std::uint64_t live_rejected = 0;  // under stats_mutex
 
   void do_accept();
   void reject(tcp::socket socket);
