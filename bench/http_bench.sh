@@ -78,18 +78,8 @@ free_port() {
   "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# utime + stime of all threads of process $1, in clock ticks.
-cpu_ticks() {
-  local s
-  s=$(</proc/"$1"/stat)
-  s=${s##*) }
-  read -r -a f <<<"$s"
-  echo $((f[11] + f[12]))
-}
 
-status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
 
-alive() { [[ -r /proc/$1/stat ]] && [[ $(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null) != Z ]]; }
 
 # Waits (up to 30 s) until URL $1 answers 200; $2 is the server's PID, $3 its log.
 wait_http() {

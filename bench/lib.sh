@@ -28,3 +28,18 @@ spawn_to() {
     have=$((have + 1))
   done
 }
+
+# utime + stime of all threads of process $1, in clock ticks (comm may hold spaces and ')').
+cpu_ticks() {
+  local s
+  s=$(</proc/"$1"/stat)
+  s=${s##*) }
+  read -r -a f <<<"$s"
+  echo $((f[11] + f[12]))
+}
+
+# A field of /proc/$1/status in kB ("VmRSS", "VmHWM").
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
+
+# True while process $1 exists and is not a zombie.
+alive() { [[ -r /proc/$1/stat ]] && [[ $(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null) != Z ]]; }

@@ -72,14 +72,6 @@ now() { date +%s.%N; }
 sleep_until() { local d; d=$(awk -v t="$1" -v n="$(now)" 'BEGIN { d = t - n; printf "%.3f", (d > 0 ? d : 0) }'); sleep "$d"; }
 
 
-# utime + stime of all threads of process $1, in clock ticks.
-cpu_ticks() {
-  local s
-  s=$(</proc/"$1"/stat)
-  s=${s##*) }
-  read -r -a f <<<"$s"
-  echo $((f[11] + f[12]))
-}
 # "TID:ticks ..." for every thread of process $1, in creation (TID) order.
 thread_ticks() {
   local t s acc=()
@@ -92,8 +84,6 @@ thread_ticks() {
   echo "${acc[*]}"
 }
 
-status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
-alive() { [[ -r /proc/$1/stat ]] && [[ $(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null) != Z ]]; }
 live_clients() { curl -s -m 2 "$url/metrics" | awk '$1 == "hyperion_live_clients" { print $2 }'; }
 # "STATE RECVQ SENDQ" of the TCP socket whose local port is $1, or "gone".
 sock_state() {
