@@ -461,17 +461,6 @@ HttpResponse system_summary(Api& api, const HttpRequest& req, const RouteParams&
 
 }  // namespace
 
-std::string processes_json(const ProcessesSample& ps) {
-  std::string out;
-  JsonWriter w(out);
-  std::vector<const ProcessSample*> rows;
-  for (const auto& p : ps.processes) rows.push_back(&p);
-  w.begin_object();
-  write_process_list(w, ps, rows, rows.size(), 0, std::nullopt);
-  w.end_object();
-  return out;
-}
-
 void register_api(Router& router, ApiContext context) {
   auto api = std::make_shared<Api>(std::move(context));
   router.add({"GET", "/healthz", "Liveness: 200 while samples are fresh, 503 when stale or not started", "public",

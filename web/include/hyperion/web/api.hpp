@@ -31,8 +31,5 @@ void register_api(Router& router, ApiContext context);
 // The OpenAPI 3.1 document of every route in the router.
 std::string openapi_document(const Router& router);
 
-// The process list of a snapshot as the default GET .../processes returns it (no filter,
-// sorted by pid). Cached per snapshot by the handler: exposed for tests.
-std::string processes_json(const collectors::ProcessesSample& processes);
 
 }  // namespace hyperion::web
