@@ -31,5 +31,4 @@ void register_api(Router& router, ApiContext context);
 // The OpenAPI 3.1 document of every route in the router.
 std::string openapi_document(const Router& router);
 
-
 }  // namespace hyperion::web
