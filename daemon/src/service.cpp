@@ -17,6 +17,7 @@
 #include "hyperion/collectors/local_collector.hpp"
 #include "hyperion/daemon/log.hpp"
 #include "hyperion/web/api.hpp"
+#include "hyperion/web/dashboard.hpp"
 #include "hyperion/web/http_server.hpp"
 #include "hyperion/web/metrics.hpp"
 
@@ -260,6 +261,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   ctx.now_ms = [] { return wall_ms(); };
   ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.system.count());
   web::register_api(router, ctx);
+  web::register_dashboard(router);
   const std::size_t top = config.metrics.top_processes;
   router.add({"GET", "/metrics", "Prometheus metrics: node_exporter names where they exist, hyperion_* otherwise",
               "viewer", [&store, &sampler, &server_ptr, start_time, top](const web::HttpRequest&, const web::RouteParams&) {

@@ -156,6 +156,8 @@ class Routes(unittest.TestCase):
                     if path == "/api/v1/live":  # a WebSocket (live_test.py): plain GET is 426
                         problem(self, status, headers, body, 426, "upgrade-required")
                         continue
+                    if path in ("/", "/assets/{file}"):  # the dashboard: test_dashboard_is_served
+                        continue
                     self.assertEqual(status, 200, body[:300])
                     if path == "/metrics":
                         self.assertTrue(headers["content-type"].startswith("text/plain; version=0.0.4"))
@@ -299,6 +301,32 @@ class Routes(unittest.TestCase):
         self.assertNotIn("content-encoding", headers)
         _, headers, small = self.d.get("/healthz", headers={"Accept-Encoding": "gzip"})
         self.assertNotIn("content-encoding", headers)  # under http.gzip_min_bytes
+
+    def test_dashboard_is_served(self):
+        status, headers, page = self.d.get("/")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
+        self.assertIn("frame-ancestors 'none'", headers["content-security-policy"])
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        # The embedded gzip form is sent as it is: inflating once gives the page.
+        _, zheaders, zipped = self.d.get("/", headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(zheaders.get("content-encoding"), "gzip")
+        self.assertEqual(gzip.decompress(zipped), page)
+        status, headers304, body = self.d.get("/", headers={"If-None-Match": headers["etag"]})
+        self.assertEqual(status, 304)
+        self.assertEqual(body, b"")
+        for name in re.findall(rb'(?:src|href)="(assets/[^"]+)"', page):
+            with self.subTest(asset=name):
+                status, aheaders, body = self.d.get("/" + name.decode(), headers={"Accept-Encoding": "gzip"})
+                self.assertEqual(status, 200)
+                self.assertIn("immutable", aheaders["cache-control"])
+                self.assertGreater(len(gzip.decompress(body)), 1000)
+                status, hheaders, hbody = self.d.get("/" + name.decode(), method="HEAD")
+                self.assertEqual((status, hbody), (200, b""))
+                self.assertGreater(int(hheaders["content-length"]), len(body))
+        self.assertEqual(len(re.findall(rb'(?:src|href)="(assets/[^"]+)"', page)), 2)
+        status, headers, body = self.d.get("/assets/missing.js")
+        problem(self, status, headers, body, 404, "not-found")
 
     def test_metrics_pass_promtool(self):
         status, headers, body = self.d.get("/metrics")

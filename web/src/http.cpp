@@ -1,5 +1,7 @@
 #include "hyperion/web/http.hpp"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 namespace hyperion::web {
@@ -12,7 +14,53 @@ int hex_value(char c) {
   return -1;
 }
 
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool accepts_gzip(std::string_view header) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    const auto item = trim_blanks(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    const auto semi = item.find(';');
+    const auto coding = trim_blanks(item.substr(0, semi));
+    if (!iequals(coding, "gzip") && coding != "*") continue;
+    if (semi == std::string_view::npos) return true;
+    auto params = item.substr(semi + 1);
+    std::size_t q = std::string_view::npos;
+    for (std::size_t i = 0; i + 1 < params.size(); ++i) {
+      if ((params[i] == 'q' || params[i] == 'Q') && params[i + 1] == '=') {
+        q = i;
+        break;
+      }
+    }
+    if (q == std::string_view::npos) return true;
+    const auto value = trim_blanks(params.substr(q + 2));
+    // q=0, q=0.0, q=0.000 mean "not acceptable"
+    if (value.empty() || value.find_first_not_of("0.") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool HttpResponse::has_header(std::string_view name) const noexcept {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return true;
+  }
+  return false;
+}
 
 std::string_view HttpRequest::header(std::string_view name) const noexcept {
   for (const auto& [k, v] : headers) {

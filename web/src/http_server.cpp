@@ -35,32 +35,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// True when Accept-Encoding allows gzip (RFC 9110 12.5.3): "gzip" or "*" without q=0.
-bool accepts_gzip(std::string_view header) {
-  while (!header.empty()) {
-    const auto comma = header.find(',');
-    auto item = trim(header.substr(0, comma));
-    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-    const auto semi = item.find(';');
-    const auto coding = lower(trim(item.substr(0, semi)));
-    if (coding != "gzip" && coding != "*") continue;
-    if (semi == std::string_view::npos) return true;
-    auto params = lower(item.substr(semi + 1));
-    const auto q = params.find("q=");
-    if (q == std::string::npos) return true;
-    const auto value = trim(std::string_view(params).substr(q + 2));
-    // q=0, q=0.0, q=0.000 mean "not acceptable"
-    if (value.empty() || value.find_first_not_of("0.") != std::string_view::npos) return true;
-  }
-  return false;
-}
-
 bool compressible(std::string_view content_type) {
   return content_type.starts_with("application/json") || content_type.starts_with("application/problem+json") ||
          content_type.starts_with("text/");
@@ -292,7 +266,7 @@ class Session : public std::enable_shared_from_this<Session> {
     body_shared_.reset();
     std::string_view payload = r.payload();
     const bool can_gzip = server_.limits.gzip_min_bytes > 0 && payload.size() >= server_.limits.gzip_min_bytes &&
-                          compressible(r.content_type);
+                          compressible(r.content_type) && !r.has_header("Content-Encoding");
     if (can_gzip) res_.set(http::field::vary, "Accept-Encoding");
     if (can_gzip && gzip_ok) {
       if (r.shared_body) {
@@ -302,6 +276,8 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       res_.set(http::field::content_encoding, "gzip");
       payload = body_shared_ ? std::string_view(*body_shared_) : std::string_view(body_owned_);
+    } else if (r.static_body.data() != nullptr) {
+      // Lives as long as the program: nothing to hold.
     } else if (r.shared_body) {
       body_shared_ = r.shared_body;
     } else {

@@ -29,9 +29,16 @@ struct HttpResponse {
   // When set, served instead of `body` without a copy (a cached serialisation shared by
   // every client); the server may also cache its gzip form by this pointer.
   std::shared_ptr<const std::string> shared_body;
+  // When set, served instead of both: bytes that live as long as the program (the embedded
+  // dashboard). A response that sets Content-Encoding itself is sent as it is, never re-encoded.
+  std::string_view static_body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 
-  std::string_view payload() const noexcept { return shared_body ? std::string_view(*shared_body) : body; }
+  std::string_view payload() const noexcept {
+    if (static_body.data() != nullptr) return static_body;
+    return shared_body ? std::string_view(*shared_body) : body;
+  }
+  bool has_header(std::string_view name) const noexcept;
 };
 
 // RFC 9457 problem details: {"type", "title", "status", "detail"} as application/problem+json.
@@ -42,6 +49,9 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // Query string parameters, percent-decoded ('+' is a space), duplicates kept in order.
 // False on a malformed escape ("%zz", a truncated "%4"): the caller answers 400.
 bool parse_query(std::string_view query, QueryParams& out);
+
+// True when an Accept-Encoding value allows gzip (RFC 9110 12.5.3): "gzip" or "*" without q=0.
+bool accepts_gzip(std::string_view accept_encoding);
 
 // Percent-decodes a path or query component; false on a bad escape.
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);

@@ -1,0 +1,72 @@
+// In-memory history for the charts: one History per topic, each a time column and named
+// value columns, trimmed to the last `windowMs` (15 minutes). Columns appear when first seen
+// (a new interface) and are padded with nulls, so every column has the time column's length.
+// A gap in the data (a lost connection) gets a null row, so charts break the line there.
+
+export class History {
+  constructor({ windowMs = 15 * 60 * 1000, gapFactor = 3 } = {}) {
+    this.windowMs = windowMs;
+    this.gapFactor = gapFactor;
+    this.t = []; // seconds since the epoch (uPlot's x unit)
+    this.columns = new Map();
+    this.listeners = new Set();
+    this.interval = null; // seconds: a moving average of the spacing between samples
+  }
+
+  column(name) {
+    let c = this.columns.get(name);
+    if (!c) {
+      c = new Array(this.t.length).fill(null);
+      this.columns.set(name, c);
+    }
+    return c;
+  }
+
+  // values: { name: number | null }; names absent this time get null.
+  push(timestampMs, values) {
+    const t = timestampMs / 1000;
+    const last = this.t.length ? this.t[this.t.length - 1] : null;
+    if (last !== null && t <= last) return; // the same snapshot again (a resubscription)
+    if (last !== null) {
+      const step = t - last;
+      if (this.interval !== null && step > this.gapFactor * this.interval) {
+        this.appendRow(last + step / 2, {});
+      } else {
+        this.interval = this.interval === null ? step : 0.8 * this.interval + 0.2 * step;
+      }
+    }
+    this.appendRow(t, values);
+    this.trim(t);
+    for (const fn of this.listeners) fn(this);
+  }
+
+  appendRow(t, values) {
+    this.t.push(t);
+    for (const name of Object.keys(values)) this.column(name);
+    for (const [name, c] of this.columns) {
+      const v = values[name];
+      c.push(v === undefined ? null : v);
+    }
+  }
+
+  trim(now) {
+    const cutoff = now - this.windowMs / 1000;
+    let n = 0;
+    while (n < this.t.length && this.t[n] < cutoff) n++;
+    if (n === 0) return;
+    this.t.splice(0, n);
+    for (const [name, c] of this.columns) {
+      c.splice(0, n);
+      if (c.every((v) => v === null)) this.columns.delete(name);
+    }
+  }
+
+  onChange(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  names() {
+    return [...this.columns.keys()];
+  }
+}

@@ -1,0 +1,98 @@
+// The app's live state: one LiveClient, and the histories the overview charts draw. The
+// overview's topics stay subscribed on every page, so its 15 minutes of history keep growing
+// while the user looks at processes.
+import { useEffect, useState } from 'preact/hooks';
+import { History } from './history.js';
+import { LiveClient, liveUrl } from './live.js';
+import { token } from './auth.js';
+
+export const host = 'local';
+export const topic = (family) => `hosts/${host}/${family}`;
+
+export const live = new LiveClient({ url: liveUrl(), token });
+
+export const histories = {
+  cpu: new History(),
+  memory: new History(),
+  load: new History(),
+  pressure: new History(),
+  network: new History(),
+  disks: new History(),
+};
+
+const cpuModes = ['user', 'nice', 'system', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice'];
+
+function recordCpu(frame) {
+  const u = frame.data.usage_percent;
+  if (!u) return;
+  const values = {};
+  for (const m of cpuModes) values[m] = u[m] ?? null;
+  histories.cpu.push(frame.timestamp_ms, values);
+}
+
+function recordMemory(frame) {
+  const m = frame.data;
+  histories.memory.push(frame.timestamp_ms, {
+    used: m.used_bytes,
+    cache: (m.cached_bytes ?? 0) + (m.buffers_bytes ?? 0),
+    swap_used: m.swap_total_bytes - m.swap_free_bytes,
+  });
+}
+
+function recordLoad(frame) {
+  const d = frame.data;
+  histories.load.push(frame.timestamp_ms, { load1: d.load1, load5: d.load5, load15: d.load15 });
+  const p = d.pressure;
+  if (p) {
+    const values = {};
+    for (const resource of ['cpu', 'memory', 'io']) {
+      if (!p[resource]) continue;
+      values[`${resource}_some`] = p[resource].some?.avg10_percent ?? null;
+      if (resource !== 'cpu') values[`${resource}_full`] = p[resource].full?.avg10_percent ?? null;
+    }
+    histories.pressure.push(frame.timestamp_ms, values);
+  }
+}
+
+function recordNetwork(frame) {
+  const values = {};
+  for (const i of frame.data.interfaces || []) {
+    if (!i.rates) continue;
+    values[`${i.name}/rx`] = i.rates.rx_bytes_per_second;
+    values[`${i.name}/tx`] = i.rates.tx_bytes_per_second;
+  }
+  histories.network.push(frame.timestamp_ms, values);
+}
+
+function recordDisks(frame) {
+  const values = {};
+  for (const d of frame.data.disks || []) {
+    if (d.partition || !d.rates) continue;
+    values[`${d.name}/read`] = d.rates.read_bytes_per_second;
+    values[`${d.name}/write`] = d.rates.write_bytes_per_second;
+    values[`${d.name}/util`] = d.rates.utilization_percent;
+  }
+  histories.disks.push(frame.timestamp_ms, values);
+}
+
+export function startRecording() {
+  live.subscribe(topic('cpu'), recordCpu);
+  live.subscribe(topic('memory'), recordMemory);
+  live.subscribe(topic('load'), recordLoad);
+  live.subscribe(topic('network'), recordNetwork);
+  live.subscribe(topic('disks'), recordDisks);
+}
+
+// The latest frame of a topic, re-rendering the component on each new one.
+export function useTopic(family, intervalMs = null) {
+  const name = topic(family);
+  const [frame, setFrame] = useState(() => live.latest(name));
+  useEffect(() => live.subscribe(name, setFrame, intervalMs), [name, intervalMs]);
+  return frame;
+}
+
+export function useConnection() {
+  const [state, setState] = useState(live.state);
+  useEffect(() => live.onState(setState), []);
+  return state;
+}
