@@ -54,7 +54,7 @@ function timeRange(u, min, max) {
 
 function timeLabels(u, splits) {
   const span = u.scales.x.max - u.scales.x.min;
-  const options = span <= 180 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
+  const options = span <= 180 ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
   return splits.map((t) => new Date(t * 1000).toLocaleTimeString([], options));
 }
 
@@ -129,10 +129,13 @@ export function TimeChart({ history, series, format, stacked = false, height = 1
       }
     };
     showLatest();
+    // The number of samples drawn, for tests and for anyone inspecting the page.
+    element.dataset.points = String(history.t.length);
     const redraw = () => {
       frame = 0;
       current = buildData(history, series, stacked);
       u.setData(current.plotted);
+      element.dataset.points = String(history.t.length);
       showLatest();
     };
     const offChange = history.onChange(() => {

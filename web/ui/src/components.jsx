@@ -55,7 +55,8 @@ export function sortRows(rows, column, dir) {
 }
 
 // Sort state {key, dir} remembered under `name`; clicking the sorted column flips its order,
-// another column sorts by it in its natural order (numbers largest first).
+// another column sorts by it in its natural order: `firstSort` if the column has one, else
+// numbers largest first and text A to Z.
 export function useSort(name, initial, columns) {
   const [sort, setSort] = useState(() => {
     try {
@@ -68,7 +69,7 @@ export function useSort(name, initial, columns) {
   });
   const toggle = (key) => {
     const column = columns.find((c) => c.key === key);
-    const next = sort.key === key ? { key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: column?.numeric ? 'desc' : 'asc' };
+    const next = sort.key === key ? { key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: column?.firstSort || (column?.numeric ? 'desc' : 'asc') };
     setSort(next);
     try {
       sessionStorage.setItem(`hyperion.sort.${name}`, JSON.stringify(next));

@@ -6,7 +6,7 @@ import { bytes, cpuTime, dateTime, duration, number, percent, rate, stateNames }
 import { useTopic } from '../state.js';
 
 const columns = [
-  { key: 'pid', label: 'PID', numeric: true },
+  { key: 'pid', label: 'PID', numeric: true, firstSort: 'asc' },
   { key: 'user', label: 'User', class: 'ellipsis w-user' },
   { key: 'state', label: 'S', title: 'State', render: (p) => <span class={`state s-${p.state}`} title={stateNames[p.state] || p.state}>{p.state}</span> },
   { key: 'cpu_percent', label: 'CPU %', numeric: true, render: (p) => (p.cpu_percent == null ? '–' : p.cpu_percent.toFixed(1)) },
@@ -14,7 +14,7 @@ const columns = [
   { key: 'rss_bytes', label: 'RSS', numeric: true, render: (p) => bytes(p.rss_bytes) },
   { key: 'virtual_bytes', label: 'VIRT', numeric: true, class: 'hide-md', render: (p) => bytes(p.virtual_bytes) },
   { key: 'threads', label: 'Thr', numeric: true, class: 'hide-md', title: 'Threads' },
-  { key: 'nice', label: 'NI', numeric: true, class: 'hide-md', title: 'Nice' },
+  { key: 'nice', label: 'NI', numeric: true, class: 'hide-md', title: 'Nice', firstSort: 'asc' },
   { key: 'read_bytes_per_second', label: 'Read/s', numeric: true, class: 'hide-sm', render: (p) => rate(p.read_bytes_per_second) },
   { key: 'write_bytes_per_second', label: 'Write/s', numeric: true, class: 'hide-sm', render: (p) => rate(p.write_bytes_per_second) },
   { key: 'open_fds', label: 'FDs', numeric: true, class: 'hide-md', title: 'Open file descriptors', render: (p) => (p.open_fds == null ? '–' : p.open_fds) },

@@ -1,0 +1,257 @@
+// Browser tests of the dashboard: the real hyperiond, the real page, Debian's Chromium.
+//   node dashboard_test.mjs --case NAME     (CTest runs one case per test)
+//   node dashboard_test.mjs                 (every case)
+// Environment: HYPERIOND (the binary), HYPERION_UI_ARTIFACTS (where screenshots go).
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { Daemon, check, launch, openPage, screenshotPath, sleep, until } from './harness.mjs';
+
+const pages = ['overview', 'processes', 'network', 'disks'];
+
+async function waitForLive(page) {
+  await page.waitForSelector('[data-connection="open"]', { timeout: 10000 });
+}
+
+async function chartPoints(page, label) {
+  return Number(await page.getAttribute(`[data-chart="${label}"]`, 'data-points'));
+}
+
+// Column values of the process table's rendered rows.
+async function columnValues(page, index) {
+  return page.$$eval(`[data-table="processes"] tbody tr[data-key]`, (rows, i) => rows.map((r) => r.children[i].textContent.trim()), index);
+}
+
+const cases = {
+  // The overview renders the live machine and its numbers move.
+  async overview({ browser, daemon }) {
+    const page = await openPage(browser);
+    await page.goto(daemon.url);
+    await waitForLive(page);
+    check((await page.textContent('[data-field="host"]')) === hostname(), 'the header names this host');
+    await until('the CPU chart to have 2 samples', async () => (await chartPoints(page, 'CPU')) >= 2);
+    for (const label of ['CPU', 'Memory', 'Load', 'Network', 'Disk throughput']) {
+      check((await page.$(`[data-chart="${label}"] canvas`)) !== null, `the ${label} chart draws on a canvas`);
+    }
+    const fields = ['cpu-busy', 'memory-used', 'uptime', 'load1'];
+    const read = async () => {
+      const out = { points: await chartPoints(page, 'CPU'), legend: await page.textContent('[data-chart="CPU"] .u-legend') };
+      for (const f of fields) out[f] = await page.textContent(`[data-field="${f}"]`);
+      return out;
+    };
+    const before = await read();
+    await sleep(3000);
+    const after = await read();
+    check(after.points >= before.points + 2, `the CPU chart gained samples in 3 s: ${before.points} -> ${after.points}`);
+    check(/\d/.test(after.uptime), `uptime is shown: ${after.uptime}`);
+    check(after.legend !== before.legend || after['cpu-busy'] !== before['cpu-busy'] || after['memory-used'] !== before['memory-used'],
+      `live values change: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+    check(/\d/.test(after['cpu-busy']) && /iB/.test(after['memory-used']), `numbers are shown: ${JSON.stringify(after)}`);
+    const mark = await page.evaluate(() => performance.getEntriesByName('hyperion:first-chart').length);
+    check(mark === 1, 'the first chart drew');
+    page.assertClean();
+  },
+
+  // Sort by clicking headers; filter by text, user and state; the tree; the detail drawer.
+  async processes({ browser, daemon }) {
+    const marker = `${process.pid}.${Date.now() % 100000}`;
+    const sleeper = spawn('sleep', [marker], { stdio: 'ignore' });
+    try {
+      const page = await openPage(browser);
+      await page.goto(`${daemon.url}#/processes`);
+      await waitForLive(page);
+      await until('our sleep in the table', async () => {
+        await page.fill('[data-filter="text"]', marker);
+        return (await columnValues(page, 0)).includes(String(sleeper.pid));
+      });
+      check((await columnValues(page, 0)).length === 1, 'the text filter leaves exactly our process');
+      await page.fill('[data-filter="text"]', '');
+
+      await page.click('button[data-sort="pid"]');
+      let pids = (await columnValues(page, 0)).map(Number);
+      check(pids.length > 10, `rows shown: ${pids.length}`);
+      check(pids.every((p, i) => i === 0 || pids[i - 1] < p), `PID ascending: ${pids.slice(0, 10)}`);
+      check((await page.getAttribute('th[aria-sort]', 'aria-sort')) === 'ascending', 'aria-sort says ascending');
+      await page.click('button[data-sort="pid"]');
+      pids = (await columnValues(page, 0)).map(Number);
+      check(pids.every((p, i) => i === 0 || pids[i - 1] > p), `PID descending: ${pids.slice(0, 10)}`);
+
+      await page.click('button[data-sort="rss_bytes"]'); // numeric columns sort largest first
+      await page.click('[data-toggle="pause"]'); // hold the table still while reading it
+      const rss = await page.$$eval('[data-table="processes"] tbody tr[data-key]', (rows) => rows.map((r) => r.children[5].textContent.trim()));
+      const toBytes = (s) => {
+        const [n, unit] = s.split(' ');
+        return Number(n) * 1024 ** ['B', 'KiB', 'MiB', 'GiB', 'TiB'].indexOf(unit);
+      };
+      const values = rss.map(toBytes);
+      check(values.every((v, i) => i === 0 || values[i - 1] >= v * 0.999), `RSS descending: ${rss.slice(0, 8)}`);
+      await page.click('[data-toggle="pause"]');
+
+      await page.selectOption('[data-filter="state"]', 'S');
+      const states = await columnValues(page, 2);
+      check(states.length > 0 && states.every((s) => s === 'S'), `state filter: ${[...new Set(states)]}`);
+      await page.selectOption('[data-filter="state"]', '');
+      await page.selectOption('[data-filter="user"]', 'root');
+      const users = await columnValues(page, 1);
+      check(users.length > 0 && users.every((u) => u === 'root'), `user filter: ${[...new Set(users)]}`);
+      await page.selectOption('[data-filter="user"]', '');
+
+      // Tree: our sleep under this test's node process, its parent, shown above it.
+      await page.fill('[data-filter="text"]', marker);
+      await page.check('[data-toggle="tree"]');
+      const tree = (await columnValues(page, 0)).map(Number);
+      check(tree.includes(process.pid) && tree.includes(sleeper.pid), `tree keeps the ancestors of a match: ${tree}`);
+      check(tree.indexOf(process.pid) < tree.indexOf(sleeper.pid), 'a parent comes before its child');
+      const indent = await page.$eval(`tr[data-key="${sleeper.pid}"] .indent`, (e) => e.getBoundingClientRect().width);
+      const parentIndent = await page.$eval(`tr[data-key="${process.pid}"] .indent`, (e) => e.getBoundingClientRect().width);
+      check(indent > parentIndent, `a child is indented further: ${indent} vs ${parentIndent}`);
+
+      await page.click(`tr[data-key="${sleeper.pid}"]`);
+      await page.waitForSelector('[data-drawer="process"]');
+      const cmdline = await page.textContent('[data-drawer="process"] [data-field="cmdline"]');
+      check(cmdline === `sleep ${marker}`, `the drawer shows the command line: ${cmdline}`);
+      check((await page.textContent('[data-drawer="process"] [data-field="threads"]')) === '1', 'threads');
+      check((await page.textContent('[data-drawer="process"] [data-field="cgroup"]')).startsWith('/'), 'cgroup');
+      await page.keyboard.press('Escape');
+      check((await page.$('[data-drawer="process"]')) === null, 'Escape closes the drawer');
+      page.assertClean();
+    } finally {
+      sleeper.kill();
+    }
+  },
+
+  // The theme follows the system, the toggle overrides it, and a reload remembers it.
+  async theme({ browser, daemon }) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    const page = await openPage(browser, { context });
+    await page.goto(daemon.url);
+    await waitForLive(page);
+    const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    check((await theme()) === 'dark', 'a dark system gives the dark theme');
+    const darkBackground = await background();
+    await page.click('button.theme'); // system -> light
+    check((await page.getAttribute('button.theme', 'data-theme-choice')) === 'light', 'the toggle chose light');
+    check((await theme()) === 'light', 'the light theme applies');
+    check((await background()) !== darkBackground, 'the colours change');
+    await page.reload();
+    await waitForLive(page);
+    check((await theme()) === 'light' && (await page.getAttribute('button.theme', 'data-theme-choice')) === 'light', 'light is remembered across a reload');
+    await page.click('button.theme'); // light -> dark
+    await page.reload();
+    check((await theme()) === 'dark', 'dark is remembered');
+    await page.click('button.theme'); // dark -> system
+    await page.reload();
+    check((await page.getAttribute('button.theme', 'data-theme-choice')) === 'system' && (await theme()) === 'dark', 'system follows the system again');
+    page.assertClean();
+    await context.close();
+  },
+
+  // Widgets hidden and reordered stay so after a reload.
+  async layout({ browser, daemon }) {
+    const page = await openPage(browser);
+    await page.goto(daemon.url);
+    await waitForLive(page);
+    const order = () => page.$$eval('.grid > [data-widget]', (cards) => cards.map((c) => c.dataset.widget));
+    const initial = await order();
+    check(initial[0] === 'identity' && initial.includes('sensors'), `default layout: ${initial}`);
+    await page.click('[data-action="customize"]');
+    await page.uncheck('[data-layout="sensors"] input[type="checkbox"]');
+    await page.click('[data-layout="memory"] button[aria-label="Move Memory and swap up"]');
+    const changed = await order();
+    check(!changed.includes('sensors'), 'sensors hidden');
+    check(changed.indexOf('memory') < changed.indexOf('cores'), `memory moved above cores: ${changed}`);
+    await page.reload();
+    await waitForLive(page);
+    check(JSON.stringify(await order()) === JSON.stringify(changed), 'the layout survives a reload');
+    await page.click('[data-action="customize"]');
+    await page.click('.layout-editor button:has-text("Reset")');
+    check(JSON.stringify(await order()) === JSON.stringify(initial), 'reset restores the default');
+    page.assertClean();
+  },
+
+  // The daemon goes away and comes back on the same port: the page says so, reconnects by
+  // itself and draws new data.
+  async reconnect({ browser, daemon }) {
+    const page = await openPage(browser);
+    page.allowed.push(/api\/v1\/live/, /ERR_CONNECTION_REFUSED/, /WebSocket connection/);
+    await page.goto(daemon.url);
+    await waitForLive(page);
+    await until('samples', async () => (await chartPoints(page, 'CPU')) >= 2);
+    const port = daemon.port;
+    await daemon.stop();
+    await page.waitForSelector('[data-connection="retrying"]', { timeout: 10000 });
+    await sleep(3000); // a few failed attempts, backing off
+    const pointsWhileDown = await chartPoints(page, 'CPU');
+    const again = await Daemon.start(port);
+    try {
+      await page.waitForSelector('[data-connection="open"]', { timeout: 15000 });
+      await until('new samples after the restart', async () => (await chartPoints(page, 'CPU')) >= pointsWhileDown + 3, 10000);
+      const uptime = await page.textContent('[data-field="uptime"]');
+      check(uptime !== '–', 'the identity card is back');
+      page.assertClean();
+    } finally {
+      await again.stop();
+    }
+    return { stopped: true };
+  },
+
+  // A phone-sized viewport: no page scrolls sideways.
+  async narrow({ browser, daemon }) {
+    const page = await openPage(browser, { width: 390, height: 844 });
+    for (const name of pages) {
+      await page.goto(`${daemon.url}#/${name}`);
+      await waitForLive(page);
+      await sleep(name === 'overview' ? 2500 : 1500);
+      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth, body: document.body.scrollWidth }));
+      check(widths.scroll <= widths.client && widths.body <= widths.client, `${name} at 390 px scrolls sideways: ${JSON.stringify(widths)}`);
+      await page.screenshot({ path: screenshotPath(`${name}-390-light`) });
+    }
+    page.assertClean();
+  },
+
+  // Every page in both themes, for the README and for anyone reviewing a change.
+  async screenshots({ browser, daemon }) {
+    for (const scheme of ['light', 'dark']) {
+      const page = await openPage(browser, { width: 1440, height: 900, colorScheme: scheme });
+      for (const name of pages) {
+        await page.goto(`${daemon.url}#/${name}`);
+        await waitForLive(page);
+        await sleep(name === 'overview' ? 6000 : 2500);
+        check((await page.evaluate(() => document.documentElement.dataset.theme)) === scheme, `${scheme} theme`);
+        await page.screenshot({ path: screenshotPath(`${name}-${scheme}`) });
+      }
+      page.assertClean();
+    }
+  },
+};
+
+async function run(name) {
+  const started = Date.now();
+  const daemon = await Daemon.start();
+  const browser = await launch();
+  let outcome;
+  try {
+    outcome = await cases[name]({ browser, daemon });
+  } finally {
+    await browser.close();
+    if (!outcome?.stopped) await daemon.stop();
+  }
+  console.log(`ok ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+const args = process.argv.slice(2);
+const chosen = args[0] === '--case' ? [args[1]] : Object.keys(cases);
+for (const name of chosen) {
+  if (!cases[name]) {
+    console.error(`no case '${name}'; cases: ${Object.keys(cases).join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const name of chosen) {
+  try {
+    await run(name);
+  } catch (e) {
+    console.error(`FAILED ${name}: ${e.stack || e.message}`);
+    process.exit(1);
+  }
+}
