@@ -210,13 +210,15 @@ const cases = {
   },
 
   // Every page in both themes, for the README and for anyone reviewing a change.
+  // HYPERION_UI_HISTORY_MS (6000) is how long the overview gathers history before its picture.
   async screenshots({ browser, daemon }) {
+    const history = Number(process.env.HYPERION_UI_HISTORY_MS || 6000);
     for (const scheme of ['light', 'dark']) {
       const page = await openPage(browser, { width: 1440, height: 900, colorScheme: scheme });
       for (const name of pages) {
         await page.goto(`${daemon.url}#/${name}`);
         await waitForLive(page);
-        await sleep(name === 'overview' ? 6000 : 2500);
+        await sleep(name === 'overview' ? history : 2500);
         check((await page.evaluate(() => document.documentElement.dataset.theme)) === scheme, `${scheme} theme`);
         await page.screenshot({ path: screenshotPath(`${name}-${scheme}`) });
       }

@@ -110,6 +110,10 @@ export class LiveClient {
     }
     this.socket = socket;
     socket.onopen = () => {
+      if (!this.firstOpenMarked) {
+        this.firstOpenMarked = true;
+        performance.mark('hyperion:socket-open');
+      }
       const token = this.token();
       if (token) socket.send(JSON.stringify({ auth: token }));
       this.setState({ status: Status.open, attempt: 0, error: null, lastFrameAt: Date.now() });
@@ -135,6 +139,10 @@ export class LiveClient {
       return;
     }
     this.state.lastFrameAt = Date.now();
+    if (!this.firstFrameMarked && message.topic) {
+      this.firstFrameMarked = true;
+      performance.mark('hyperion:first-frame');
+    }
     if (message.error) {
       console.warn('hyperion live:', message.error.type, message.error.detail);
       this.setState({ error: message.error.detail });

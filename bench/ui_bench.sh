@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Reproduces "Dashboard: size and time to first chart" in docs/BENCHMARKS.md.
+#
+# Builds hyperiond with the release preset (which bundles the dashboard), prints the embedded
+# files' sizes raw and gzipped (build/release/web/ui/dist/manifest.json), then starts hyperiond
+# on 127.0.0.1:0 with its defaults and loads the page UI_BENCH_RUNS times (30) in Debian's
+# Chromium (headless, via playwright-core from web/ui): the time from navigation start to the
+# first live frame and to the first chart drawn (performance marks the page sets), and the
+# bytes on the wire, cold (a new browser context: empty cache) and warm (a reload).
+# About a minute once built. Needs: chromium (packaging/install-deps.sh --tests), node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${UI_BENCH_RUNS:-30}
+jobs=${HYPERION_BENCH_JOBS:-2}
+daemon=build/release/daemon/hyperiond
+. bench/lib.sh
+
+log "building (release preset)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs" >/dev/null
+
+log "embedded files"
+node -e '
+  const m = require(process.argv[1]);
+  console.log("| file | bytes | gzipped |\n| --- | ---: | ---: |");
+  let raw = 0, gz = 0;
+  for (const f of m) { raw += f.bytes; gz += f.gzip_bytes; console.log(`| ${f.path.replace(/-[A-Z0-9]{8}\./, "-HASH.")} | ${f.bytes} | ${f.gzip_bytes} |`); }
+  console.log(`| **total** | ${raw} (${(raw / 1024).toFixed(1)} KiB) | **${gz} (${(gz / 1024).toFixed(1)} KiB)** |\n`);
+' "$PWD/build/release/web/ui/dist/manifest.json"
+
+work=$(mktemp -d /tmp/hyperion-ui-bench.XXXXXX)
+pid=
+cleanup() {
+  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$daemon" --listen 127.0.0.1:0 --data-dir "$work/var" 2>"$work/log" &
+pid=$!
+port=
+for _ in $(seq 100); do
+  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$work/log" | head -1)
+  [[ -n $port ]] && break
+  sleep 0.05
+done
+[[ -n $port ]] || { echo "ui_bench: hyperiond did not start: $(cat "$work/log")" >&2; exit 1; }
+sleep 2  # the first samples, so that the page's first frame carries CPU usage
+log "loading the page $runs times, cold and warm"
+node bench/ui/first_chart.mjs "http://127.0.0.1:$port/" "$runs"
