@@ -195,18 +195,23 @@ const cases = {
     return { stopped: true };
   },
 
-  // A phone-sized viewport: no page scrolls sideways.
+  // Phone-sized viewports (390 px, and 360 px, the narrowest we support): no page scrolls
+  // sideways.
   async narrow({ browser, daemon }) {
-    const page = await openPage(browser, { width: 390, height: 844 });
-    for (const name of pages) {
-      await page.goto(`${daemon.url}#/${name}`);
-      await waitForLive(page);
-      await sleep(name === 'overview' ? 2500 : 1500);
-      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth, body: document.body.scrollWidth }));
-      check(widths.scroll <= widths.client && widths.body <= widths.client, `${name} at 390 px scrolls sideways: ${JSON.stringify(widths)}`);
-      await page.screenshot({ path: screenshotPath(`${name}-390-light`) });
+    for (const width of [390, 360]) {
+      const page = await openPage(browser, { width, height: 844 });
+      for (const name of pages) {
+        await page.goto(`${daemon.url}#/${name}`);
+        await waitForLive(page);
+        await sleep(name === 'overview' ? 2500 : 1500);
+        const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth, body: document.body.scrollWidth }));
+        check(widths.client === width, `the viewport is ${width} px wide: ${widths.client}`);
+        check(widths.scroll <= widths.client && widths.body <= widths.client, `${name} at ${width} px scrolls sideways: ${JSON.stringify(widths)}`);
+        if (width === 390) await page.screenshot({ path: screenshotPath(`${name}-390-light`) });
+      }
+      page.assertClean();
+      await page.context().close();
     }
-    page.assertClean();
   },
 
   // Every page in both themes, for the README and for anyone reviewing a change.

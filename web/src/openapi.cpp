@@ -102,7 +102,11 @@ std::string openapi_document(const Router& router) {
       w.key("responses");
       w.begin_object();
       w.key("200");
-      write_response(w, "OK", pattern == "/metrics" ? "text/plain" : "application/json", false);
+      const std::string_view type = pattern == "/metrics"         ? "text/plain"
+                                    : pattern == "/"               ? "text/html"
+                                    : pattern.starts_with("/assets/") ? "*/*"
+                                                                      : "application/json";
+      write_response(w, "OK", type, false);
       w.key("default");
       write_response(w, "An error, as problem details", "application/problem+json", true);
       w.end_object();

@@ -93,7 +93,7 @@ export function TimeChart({ history, series, format, stacked = false, height = 1
         },
       ],
       series: [
-        { value: (u, v) => (v == null ? '' : new Date(v * 1000).toLocaleTimeString()) },
+        { value: (u, v) => (v == null ? '' : new Date(v * 1000).toLocaleTimeString([], { hourCycle: 'h23' })) },
         ...ordered.map((s, i) => {
           const color = s.color || palette[i % palette.length];
           return {

@@ -21,10 +21,12 @@ const pct = (v) => (v == null ? '–' : `${v.toFixed(v >= 10 ? 0 : 1)} %`);
 const loadFmt = (v) => (v == null ? '–' : v.toFixed(2));
 const signedRate = (v) => (v == null ? '–' : rate(Math.abs(v)));
 
-// Re-renders when the history gets a new column (a new interface or disk appears).
-function useColumns(history) {
-  const [names, setNames] = useState(() => history.names().join('|'));
-  useEffect(() => history.onChange((h) => setNames(h.names().join('|'))), [history]);
+// The devices (interfaces, disks) a history has columns for, as "name/metric" columns;
+// re-renders when one appears or leaves.
+function useDevices(history) {
+  const devices = (h) => [...new Set(h.names().map((n) => n.split('/')[0]))].join('|');
+  const [names, setNames] = useState(() => devices(history));
+  useEffect(() => history.onChange((h) => setNames(devices(h))), [history]);
   return names ? names.split('|') : [];
 }
 
@@ -194,8 +196,7 @@ function Pressure({ theme }) {
 }
 
 function Network({ theme }) {
-  const names = useColumns(histories.network);
-  const interfaces = [...new Set(names.map((n) => n.split('/')[0]))];
+  const interfaces = useDevices(histories.network);
   if (!interfaces.length) return <Waiting />;
   const series = [];
   interfaces.forEach((name, i) => {
@@ -213,8 +214,7 @@ function Network({ theme }) {
 }
 
 function Disks({ theme }) {
-  const names = useColumns(histories.disks);
-  const disks = [...new Set(names.map((n) => n.split('/')[0]))];
+  const disks = useDevices(histories.disks);
   if (!disks.length) return <Waiting />;
   const io = [];
   const util = [];
