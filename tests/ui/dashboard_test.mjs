@@ -113,6 +113,10 @@ const cases = {
       check((await page.textContent('[data-drawer="process"] [data-field="cgroup"]')).startsWith('/'), 'cgroup');
       await page.keyboard.press('Escape');
       check((await page.$('[data-drawer="process"]')) === null, 'Escape closes the drawer');
+      await page.focus(`tr[data-key="${sleeper.pid}"]`);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('[data-drawer="process"]');
+      check((await page.textContent('[data-drawer="process"] h2')).includes(String(sleeper.pid)), 'Enter on a focused row opens its drawer');
       page.assertClean();
     } finally {
       sleeper.kill();

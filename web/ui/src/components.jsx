@@ -159,6 +159,8 @@ export function DataTable({ name, columns, rows, rowKey, sort, onSort, onRowClic
                 data-key={k}
                 class={selected === k ? 'selected' : ''}
                 onClick={onRowClick ? () => onRowClick(row) : undefined}
+                tabIndex={onRowClick ? 0 : undefined}
+                onKeyDown={onRowClick ? (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onRowClick(row)) : undefined}
               >
                 {columns.map((c) => (
                   <td key={c.key} class={`${c.numeric ? 'num' : ''} ${c.class || ''}`}>
