@@ -19,6 +19,8 @@ HttpResponse get(const Router& router, const std::string& path, std::vector<std:
   return m.route->handler(req, m.params);
 }
 
+#if HYPERION_DASHBOARD_BUILT
+
 std::string header(const HttpResponse& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
     if (k == name) return v;
@@ -49,7 +51,11 @@ std::string referenced(std::string_view html, std::string_view suffix) {
   return "/" + std::string(html.substr(start + 1, end + suffix.size() - start - 1));
 }
 
+#endif
+
 }  // namespace
+
+#if HYPERION_DASHBOARD_BUILT
 
 TEST_CASE("Dashboard: the page and every file it names are embedded and served", "[web][dashboard]") {
   Router router;
@@ -117,6 +123,20 @@ TEST_CASE("Dashboard: an unknown file is a problem+json 404", "[web][dashboard]"
     CHECK(r.content_type == "application/problem+json");
   }
 }
+
+#else
+
+TEST_CASE("Dashboard: built without it, / says so in a problem+json 404", "[web][dashboard]") {
+  Router router;
+  register_dashboard(router);
+  CHECK(embedded_assets().empty());
+  const auto r = get(router, "/");
+  CHECK(r.status == 404);
+  CHECK(r.content_type == "application/problem+json");
+  CHECK(std::string(r.payload()).find("no-dashboard") != std::string::npos);
+}
+
+#endif
 
 TEST_CASE("accepts_gzip: codings, q-values and case", "[web][http]") {
   CHECK(accepts_gzip("gzip"));
