@@ -19,6 +19,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   # libraries
   libfmt-dev nlohmann-json3-dev libboost1.81-dev libtomlplusplus-dev zlib1g-dev libsystemd-dev
+  libsqlite3-dev libsodium-dev libssl-dev
 )
 if [ "$tests" -eq 1 ]; then
   packages+=(
@@ -29,6 +30,8 @@ if [ "$tests" -eq 1 ]; then
     systemd-container curl
     # the dashboard's browser tests drive Debian's Chromium (never a downloaded browser)
     chromium fonts-liberation fonts-dejavu-core
+    # an independent TOTP client to check our codes against
+    oathtool
   )
 fi
 # The dashboard is bundled with Node.js at build time. Use the one on the machine when it is

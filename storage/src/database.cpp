@@ -1,0 +1,216 @@
+#include "hyperion/storage/database.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace hyperion::storage {
+namespace {
+
+// How long a writer waits for another process's write lock before giving up (SQLITE_BUSY).
+constexpr int kBusyTimeoutMs = 5000;
+
+std::string short_sql(std::string_view sql) {
+  std::string out(sql.substr(0, 80));
+  for (auto& c : out) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  return sql.size() > 80 ? out + "..." : out;
+}
+
+}  // namespace
+
+void Statement::Finalizer::operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+
+Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql) : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
+
+void Statement::check(int rc, std::string_view what) const {
+  if (rc == SQLITE_OK) return;
+  throw StorageError(sqlite3_extended_errcode(db_),
+                     fmt::format("{} '{}': {}", what, short_sql(sql_), sqlite3_errmsg(db_)));
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  check(sqlite3_bind_int64(stmt_.get(), index, value), "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+  check(sqlite3_bind_double(stmt_.get(), index, value), "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  check(sqlite3_bind_text64(stmt_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8), "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::span<const unsigned char> value) {
+  check(sqlite3_bind_blob64(stmt_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT), "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::nullptr_t) {
+  check(sqlite3_bind_null(stmt_.get(), index), "bind");
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  // The error is on the connection; reset so that the statement can run again.
+  const int code = sqlite3_extended_errcode(db_);
+  std::string message = sqlite3_errmsg(db_);
+  sqlite3_reset(stmt_.get());
+  throw StorageError(code, fmt::format("step '{}': {}", short_sql(sql_), message));
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+
+std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+
+double Statement::real(int column) const { return sqlite3_column_double(stmt_.get(), column); }
+
+std::string Statement::text(int column) const {
+  const auto* p = sqlite3_column_text(stmt_.get(), column);
+  const int n = sqlite3_column_bytes(stmt_.get(), column);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+}
+
+Blob Statement::blob(int column) const {
+  const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_.get(), column));
+  const int n = sqlite3_column_bytes(stmt_.get(), column);
+  return p ? Blob(p, p + n) : Blob();
+}
+
+std::optional<std::int64_t> Statement::optional_int64(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return int64(column);
+}
+
+std::optional<std::string> Statement::optional_text(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return text(column);
+}
+
+void Database::Closer::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+
+Database::Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+
+Database Database::open(const std::filesystem::path& file) {
+  // Create the file ourselves, 0600, so that SQLite never makes it world-readable: it holds
+  // password hashes and token hashes.
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw StorageError(SQLITE_CANTOPEN, fmt::format("cannot open database {}: {}", file.string(), std::strerror(errno)));
+  }
+  ::close(fd);
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database db(raw, file);
+  if (rc != SQLITE_OK) {
+    throw StorageError(rc, fmt::format("cannot open database {}: {}", file.string(),
+                                       raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  db.configure();
+  return db;
+}
+
+Database Database::in_memory() {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database db(raw, ":memory:");
+  if (rc != SQLITE_OK) throw StorageError(rc, "cannot open an in-memory database");
+  db.configure();
+  return db;
+}
+
+void Database::configure() {
+  sqlite3_extended_result_codes(db_.get(), 1);
+  sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+  // WAL: readers never block the writer; NORMAL sync is durable across a process crash and
+  // loses at most the last transactions on power loss, never corrupts the file.
+  auto mode = prepare("PRAGMA journal_mode=WAL");
+  mode.step();
+  const auto journal = mode.text(0);
+  if (journal != "wal" && journal != "memory") {
+    throw StorageError(SQLITE_ERROR, fmt::format("database {}: cannot use WAL (journal mode is '{}')", path_.string(), journal));
+  }
+  exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON");
+}
+
+Statement Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    throw StorageError(sqlite3_extended_errcode(db_.get()),
+                       fmt::format("prepare '{}': {}", short_sql(sql), sqlite3_errmsg(db_.get())));
+  }
+  return Statement(db_.get(), stmt, std::string(sql));
+}
+
+void Database::exec(std::string_view sql) {
+  const std::string s(sql);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &error);
+  if (rc != SQLITE_OK) {
+    std::string message = error ? error : sqlite3_errstr(rc);
+    sqlite3_free(error);
+    throw StorageError(sqlite3_extended_errcode(db_.get()), fmt::format("'{}': {}", short_sql(sql), message));
+  }
+}
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
+
+int Database::changes() const { return sqlite3_changes(db_.get()); }
+
+int Database::user_version() {
+  auto s = prepare("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.int64(0));
+}
+
+void Database::rollback() noexcept {
+  if (!sqlite3_get_autocommit(db_.get())) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+int migrate(Database& db, std::span<const Migration> migrations) {
+  const int current = db.user_version();
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > latest) {
+    throw StorageError(SQLITE_ERROR,
+                       fmt::format("database {} has schema version {}, newer than this hyperiond knows ({}): "
+                                   "use a newer hyperiond, or restore a backup made by this version",
+                                   db.path().string(), current, latest));
+  }
+  int applied = 0;
+  for (const auto& m : migrations) {
+    if (m.version <= current) continue;
+    db.transaction([&] {
+      db.exec(m.sql);
+      db.exec(fmt::format("PRAGMA user_version = {}", m.version));
+    });
+    ++applied;
+  }
+  return applied;
+}
+
+}  // namespace hyperion::storage
