@@ -1,0 +1,37 @@
+#pragma once
+
+// Access tokens: JWT (RFC 7519) signed with HMAC-SHA-256 under a key of the daemon's own.
+// Verification accepts exactly {"alg":"HS256"}: never "none", never another algorithm.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace hyperion::auth {
+
+struct AccessClaims {
+  std::int64_t user_id = 0;  // "sub", as a string in the token
+  std::string username;      // "name"
+  std::string role;          // "role": viewer, operator, admin
+  std::string session;       // "sid": the refresh-token family it came from
+  std::string token_id;      // "jti"
+  std::int64_t issued_ms = 0;   // "iat" (seconds in the token; ms here)
+  std::int64_t expires_ms = 0;  // "exp"
+};
+
+std::string sign_access_token(const AccessClaims& claims, std::span<const unsigned char> key);
+
+struct TokenError {
+  std::string reason;  // "malformed", "bad signature", "expired", ...
+};
+
+std::variant<AccessClaims, TokenError> verify_access_token(std::string_view token, std::span<const unsigned char> key,
+                                                           std::int64_t now_ms);
+
+// True when the string has a JWT's shape (three base64url parts): tells access tokens from
+// API tokens in an Authorization header.
+bool looks_like_jwt(std::string_view token) noexcept;
+
+}  // namespace hyperion::auth

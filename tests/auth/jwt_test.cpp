@@ -1,0 +1,70 @@
+#include "hyperion/auth/jwt.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "hyperion/auth/crypto.hpp"
+
+using namespace hyperion::auth;
+
+namespace {
+
+AccessClaims claims() {
+  AccessClaims c;
+  c.user_id = 7;
+  c.username = "alice";
+  c.role = "operator";
+  c.session = "fam-1";
+  c.token_id = "t1";
+  c.issued_ms = 1'700'000'000'000;
+  c.expires_ms = c.issued_ms + 15 * 60 * 1000;
+  return c;
+}
+
+const Bytes kKey(32, 0x42);
+
+std::string reason(const std::variant<AccessClaims, TokenError>& r) {
+  return std::holds_alternative<TokenError>(r) ? std::get<TokenError>(r).reason : "valid";
+}
+
+}  // namespace
+
+TEST_CASE("access token: signed, verified, claims intact", "[auth][jwt]") {
+  const auto token = sign_access_token(claims(), kKey);
+  CHECK(looks_like_jwt(token));
+  CHECK(token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));  // {"alg":"HS256","typ":"JWT"}
+  const auto r = verify_access_token(token, kKey, claims().issued_ms + 1000);
+  REQUIRE(std::holds_alternative<AccessClaims>(r));
+  const auto& c = std::get<AccessClaims>(r);
+  CHECK(c.user_id == 7);
+  CHECK(c.username == "alice");
+  CHECK(c.role == "operator");
+  CHECK(c.session == "fam-1");
+  CHECK(c.expires_ms == claims().expires_ms);
+}
+
+TEST_CASE("access token: expired, another key, altered, alg none: all refused", "[auth][jwt]") {
+  const auto token = sign_access_token(claims(), kKey);
+  CHECK(reason(verify_access_token(token, kKey, claims().expires_ms)) == "expired");
+  CHECK(reason(verify_access_token(token, Bytes(32, 0x43), claims().issued_ms)) == "bad signature");
+  // a role raised in the payload, signature kept
+  const auto dot1 = token.find('.');
+  const auto dot2 = token.find('.', dot1 + 1);
+  auto payload = std::string(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  auto decoded = base64url_decode(payload);
+  std::string json(decoded->begin(), decoded->end());
+  json.replace(json.find("operator"), 8, "admin\",\"x\":\"");
+  const auto forged = token.substr(0, dot1 + 1) + base64url_encode(as_bytes(json)) + token.substr(dot2);
+  CHECK(reason(verify_access_token(forged, kKey, claims().issued_ms)) == "bad signature");
+  // alg "none" with an empty signature
+  const auto none = base64url_encode(as_bytes(R"({"alg":"none","typ":"JWT"})")) + token.substr(dot1, dot2 - dot1) + ".";
+  CHECK(reason(verify_access_token(none, kKey, claims().issued_ms)) != "valid");
+  for (const std::string& bad : {std::string(), std::string("a.b"), std::string("a.b.c.d"), std::string("..."), std::string("x.y.z"), std::string(5000, 'a') + ".b.c"}) {
+    CHECK(reason(verify_access_token(bad, kKey, claims().issued_ms)) != "valid");
+  }
+}
+
+TEST_CASE("access token: issued far in the future is refused, within a minute of skew accepted", "[auth][jwt]") {
+  const auto token = sign_access_token(claims(), kKey);
+  CHECK(reason(verify_access_token(token, kKey, claims().issued_ms - 30'000)) == "valid");
+  CHECK(reason(verify_access_token(token, kKey, claims().issued_ms - 120'000)) == "issued in the future");
+}
