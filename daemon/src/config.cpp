@@ -63,6 +63,7 @@ constexpr std::int64_t kGiB = 1024 * kMiB;
 constexpr std::int64_t kSecond = 1000;
 constexpr std::int64_t kMinute = 60 * kSecond;
 constexpr std::int64_t kHour = 60 * kMinute;
+constexpr std::int64_t kDay = 24 * kHour;
 constexpr std::int64_t kMaxHostIdLength = 64;
 
 constexpr std::array<std::string_view, 4> kLogLevels = {"error", "warn", "info", "debug"};
@@ -331,6 +332,7 @@ std::int64_t saturating_multiply(std::int64_t value, std::int64_t unit) {
 
 std::string format_duration(std::int64_t ms) {
   if (ms == 0) return "0ms";
+  if (ms % kDay == 0) return fmt::format("{}d", ms / kDay);
   if (ms % kHour == 0) return fmt::format("{}h", ms / kHour);
   if (ms % kMinute == 0) return fmt::format("{}m", ms / kMinute);
   if (ms % kSecond == 0) return fmt::format("{}s", ms / kSecond);
@@ -354,7 +356,7 @@ std::string format_bound(const Setting& s, std::int64_t v) {
   }
 }
 
-constexpr std::string_view kDurationUnits = "use ms, s, m or h, e.g. \"500ms\", \"2s\", \"1m\"";
+constexpr std::string_view kDurationUnits = "use ms, s, m, h or d, e.g. \"500ms\", \"2s\", \"1m\", \"7d\"";
 constexpr std::string_view kSizeUnits = "use B, KiB, MiB or GiB, e.g. \"8192\", \"64KiB\", \"1MiB\"";
 
 struct Parsed {
@@ -378,8 +380,8 @@ Parsed parse_duration_text(std::string_view text) {
     return {0, fmt::format("'{}' is not a whole number; use a smaller unit, e.g. \"1500ms\" for 1.5s", text)};
   }
   if (n->unit.empty()) return {0, fmt::format("'{}' has no unit; {}", text, kDurationUnits)};
-  constexpr std::array<std::pair<std::string_view, std::int64_t>, 4> kUnits = {
-      {{"ms", 1}, {"s", kSecond}, {"m", kMinute}, {"h", kHour}}};
+  constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> kUnits = {
+      {{"ms", 1}, {"s", kSecond}, {"m", kMinute}, {"h", kHour}, {"d", kDay}}};
   for (const auto& [unit, factor] : kUnits) {
     if (n->unit == unit) return {saturating_multiply(n->magnitude, factor), {}};
   }

@@ -419,9 +419,9 @@ TEST_CASE("parse_invocation: the environment beats the file and the command line
     CHECK(r.invocation.config.data_dir == "/from/file");
   }
   SECTION("a bad value is refused even where a later origin overrides it") {
-    const auto r = parse({"--config", file, "--intervals-cpu", "1s"}, {{"HYPERION_INTERVALS_CPU", "1d"}});
-    CHECK(r.error == "environment HYPERION_INTERVALS_CPU: '1d' has an unknown unit 'd'; use ms, s, m or h, "
-                     "e.g. \"500ms\", \"2s\", \"1m\"");
+    const auto r = parse({"--config", file, "--intervals-cpu", "1s"}, {{"HYPERION_INTERVALS_CPU", "1w"}});
+    CHECK(r.error == "environment HYPERION_INTERVALS_CPU: '1w' has an unknown unit 'w'; use ms, s, m, h or d, "
+                     "e.g. \"500ms\", \"2s\", \"1m\", \"7d\"");
   }
 }
 
@@ -604,13 +604,13 @@ TEST_CASE("parse_invocation: bad values of every type, from every origin", "[dae
       {"intervals.cpu", "61m", "61m is above the maximum 1h"},
       {"intervals.cpu", "99999999999999999999h", "99999999999999999999h is above the maximum 1h"},
       {"intervals.cpu", "9999999999999999h", "9999999999999999h is above the maximum 1h"},
-      {"intervals.cpu", "5", "'5' has no unit; use ms, s, m or h, e.g. \"500ms\", \"2s\", \"1m\""},
-      {"intervals.cpu", "5d", "'5d' has an unknown unit 'd'; use ms, s, m or h, e.g. \"500ms\", \"2s\", \"1m\""},
-      {"intervals.cpu", "5S", "'5S' has an unknown unit 'S'; use ms, s, m or h, e.g. \"500ms\", \"2s\", \"1m\""},
-      {"intervals.cpu", "5 s", "'5 s' has an unknown unit ' s'; use ms, s, m or h, e.g. \"500ms\", \"2s\", \"1m\""},
+      {"intervals.cpu", "5", "'5' has no unit; use ms, s, m, h or d, e.g. \"500ms\", \"2s\", \"1m\", \"7d\""},
+      {"intervals.cpu", "5w", "'5w' has an unknown unit 'w'; use ms, s, m, h or d, e.g. \"500ms\", \"2s\", \"1m\", \"7d\""},
+      {"intervals.cpu", "5S", "'5S' has an unknown unit 'S'; use ms, s, m, h or d, e.g. \"500ms\", \"2s\", \"1m\", \"7d\""},
+      {"intervals.cpu", "5 s", "'5 s' has an unknown unit ' s'; use ms, s, m, h or d, e.g. \"500ms\", \"2s\", \"1m\", \"7d\""},
       {"intervals.cpu", "1.5s", "'1.5s' is not a whole number; use a smaller unit, e.g. \"1500ms\" for 1.5s"},
       {"intervals.cpu", "-1s", "'-1s' is negative"},
-      {"intervals.cpu", "fast", "'fast' is not a duration; use ms, s, m or h, e.g. \"500ms\", \"2s\", \"1m\""},
+      {"intervals.cpu", "fast", "'fast' is not a duration; use ms, s, m, h or d, e.g. \"500ms\", \"2s\", \"1m\", \"7d\""},
       {"http.header_timeout", "11m", "11m is above the maximum 10m"},
       {"http.shutdown_grace", "2m", "2m is above the maximum 1m"},
       // size
@@ -658,7 +658,7 @@ TEST_CASE("apply_config_toml: values of the wrong TOML type or place", "[daemon]
       {"http.max_connections = 9_223_372_036_854_775_807",
        "t.toml:1: http.max_connections: 9223372036854775807 is above the maximum 100000"},
       {"metrics.top_processes = -1", "t.toml:1: metrics.top_processes: -1 is below the minimum 0"},
-      {"intervals.cpu = 5", "t.toml:1: intervals.cpu: 5 has no unit; write a string: use ms, s, m or h, e.g. \"500ms\", \"2s\", \"1m\""},
+      {"intervals.cpu = 5", "t.toml:1: intervals.cpu: 5 has no unit; write a string: use ms, s, m, h or d, e.g. \"500ms\", \"2s\", \"1m\", \"7d\""},
       {"intervals.cpu = 1.5", "t.toml:1: intervals.cpu: expected a duration from 100ms to 1h, e.g. \"500ms\", \"2s\", \"1m\", got a float"},
       {"intervals.cpu = 00:00:01", "t.toml:1: intervals.cpu: expected a duration from 100ms to 1h, e.g. \"500ms\", \"2s\", \"1m\", got a time"},
       {"http.max_body_bytes = -1", "t.toml:1: http.max_body_bytes: -1 is negative"},
