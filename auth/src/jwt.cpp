@@ -1,5 +1,7 @@
 #include "hyperion/auth/jwt.hpp"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "hyperion/auth/crypto.hpp"
@@ -15,7 +17,7 @@ constexpr std::int64_t kClockSkewMs = 60'000;
 
 std::string sign_access_token(const AccessClaims& c, std::span<const unsigned char> key) {
   const nlohmann::ordered_json payload{{"sub", std::to_string(c.user_id)}, {"name", c.username}, {"role", c.role},
-                                       {"sid", c.session},                 {"jti", c.token_id},  {"iat", c.issued_ms / 1000},
+                                       {"sid", c.session},                 {"jti", c.token_id},  {"iat", static_cast<double>(c.issued_ms) / 1000.0},
                                        {"exp", c.expires_ms / 1000}};
   std::string out = base64url_encode(as_bytes(kHeader));
   out += '.';
@@ -57,7 +59,9 @@ std::variant<AccessClaims, TokenError> verify_access_token(std::string_view toke
     c.role = p.at("role").get<std::string>();
     c.session = p.at("sid").get<std::string>();
     c.token_id = p.at("jti").get<std::string>();
-    c.issued_ms = p.at("iat").get<std::int64_t>() * 1000;
+    // iat carries milliseconds (a NumericDate may have a fraction, RFC 7519 2), so that a token
+    // issued just after a password change is told from one issued just before it.
+    c.issued_ms = std::llround(p.at("iat").get<double>() * 1000.0);
     c.expires_ms = p.at("exp").get<std::int64_t>() * 1000;
   } catch (const std::exception&) {
     return TokenError{"malformed claims"};

@@ -17,7 +17,7 @@ struct AccessClaims {
   std::string role;          // "role": viewer, operator, admin
   std::string session;       // "sid": the refresh-token family it came from
   std::string token_id;      // "jti"
-  std::int64_t issued_ms = 0;   // "iat" (seconds in the token; ms here)
+  std::int64_t issued_ms = 0;   // "iat" (seconds with a millisecond fraction in the token)
   std::int64_t expires_ms = 0;  // "exp"
 };
 
