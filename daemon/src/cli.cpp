@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iostream>
 #include <thread>
 
 #include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/config.hpp"
 #include "hyperion/daemon/service.hpp"
 #include "hyperion/web/metrics.hpp"
@@ -52,6 +54,9 @@ int run_once(const Invocation& inv, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args[0] == "user") {
+    return run_user_command(std::vector<std::string>(args.begin() + 1, args.end()), std::cin, out, err);
+  }
   const auto parsed = parse_invocation(args, system_getenv);
   if (!parsed.error.empty()) {
     err << "hyperiond: " << parsed.error << "\nTry 'hyperiond --help'.\n";

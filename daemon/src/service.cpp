@@ -15,8 +15,10 @@
 #include <thread>
 
 #include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/log.hpp"
 #include "hyperion/web/api.hpp"
+#include "hyperion/web/auth_api.hpp"
 #include "hyperion/web/dashboard.hpp"
 #include "hyperion/web/http_server.hpp"
 #include "hyperion/web/metrics.hpp"
@@ -211,6 +213,7 @@ void warn_restart_only(const Config& running, const Config& loaded, Logger& log)
   if (!(loaded.collectors == running.collectors)) warn("collectors.*");
   if (!(loaded.metrics == running.metrics)) warn("metrics.*");
   if (!(loaded.live == running.live)) warn("live.*");
+  if (!(loaded.auth == running.auth)) warn("auth.*");
 }
 
 }  // namespace
@@ -219,12 +222,10 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   Config config = invocation.config;
   Logger log(config.log_level, ::getenv("JOURNAL_STREAM") != nullptr);
 
-  // Until authentication exists, nobody else may reach the API.
   if (!is_loopback(config.listen_host)) {
-    log.error("listen: {} is not a loopback address; until authentication is built hyperiond serves only "
-              "127.0.0.1 or ::1",
-              config.listen);
-    return 2;
+    log.warn("listen: {} is reachable from the network over plain HTTP: passwords and tokens cross it "
+             "unencrypted; put a TLS-terminating proxy in front",
+             config.listen);
   }
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -233,6 +234,22 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     return 1;
   }
   ::chmod(config.data_dir.c_str(), 0700);
+
+  // Accounts: the database and the keys. Every route but the public ones needs credentials.
+  std::unique_ptr<Accounts> accounts;
+  try {
+    accounts = open_accounts(config);
+    if (!accounts->auth.has_users()) {
+      const auto password = accounts->auth.create_initial_admin("first start");
+      log.warn("created the user 'admin' with the one-time password {} (shown only this once): log in and "
+               "change it; `hyperiond user passwd admin` sets another",
+               password);
+    }
+  } catch (const std::exception& e) {
+    log.error("data_dir: {}", e.what());
+    return 1;
+  }
+  auto& auth = accounts->auth;
 
   // Signals go to the main thread only: block them before any thread starts.
   sigset_t signals;
@@ -262,9 +279,10 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.system.count());
   web::register_api(router, ctx);
   web::register_dashboard(router);
+  web::register_auth_api(router, auth, web::AuthApiOptions{});
   const std::size_t top = config.metrics.top_processes;
   router.add({"GET", "/metrics", "Prometheus metrics: node_exporter names where they exist, hyperion_* otherwise",
-              "viewer", [&store, &sampler, &server_ptr, start_time, top](const web::HttpRequest&, const web::RouteParams&) {
+              config.metrics.public_access ? "public" : "viewer", [&store, &sampler, &server_ptr, start_time, top](const web::HttpRequest&, const web::RouteParams&) {
                 const auto snapshot = store.get();
                 if (!snapshot) return web::problem(503, "not-ready", "No data yet", "the first sample is not ready");
                 web::SelfMetrics self = server_ptr ? server_ptr->stats() : web::SelfMetrics{};
@@ -282,6 +300,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
               }});
 
   web::HttpServer server(router, server_limits(config));
+  server.require_auth(auth);
   server_ptr = &server;
   live_ptr = &server;
   try {
@@ -307,6 +326,8 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     siginfo_t info{};
     const int sig = sigtimedwait(&signals, &info, &timeout);
     if (watchdog && Clock::now() - sampler.heartbeat() < 30s) sd_notify(0, "WATCHDOG=1");
+    // Accounts changed by `hyperiond user` (another process) take effect within a second.
+    server.run_blocking([&auth] { auth.reload_if_changed(); });
     if (sig == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       const auto reloaded = parse_invocation(args, system_getenv);

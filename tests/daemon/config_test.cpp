@@ -82,6 +82,14 @@ std::map<std::string, std::string> custom_values() {
       {"live.max_message_bytes", "1KiB"},
       {"live.ping_interval", "30s"},
       {"live.allowed_origins", "https://grafana.example:3000"},
+      {"metrics.public", "true"},
+      {"auth.access_token_ttl", "5m"},
+      {"auth.refresh_token_ttl", "30d"},
+      {"auth.max_failed_logins", "3"},
+      {"auth.lockout", "1h"},
+      {"auth.login_attempts_per_minute", "20"},
+      {"auth.password_iterations", "4"},
+      {"auth.password_memory", "128MiB"},
   };
 }
 
@@ -119,6 +127,14 @@ Config custom_config() {
   c.live.max_message_bytes = 1024;
   c.live.ping_interval = 30s;
   c.live.allowed_origins = "https://grafana.example:3000";
+  c.metrics.public_access = true;
+  c.auth.access_token_ttl = 5min;
+  c.auth.refresh_token_ttl = 30 * 24h;
+  c.auth.max_failed_logins = 3;
+  c.auth.lockout = 1h;
+  c.auth.login_attempts_per_minute = 20;
+  c.auth.password_iterations = 4;
+  c.auth.password_memory = 128ull << 20;
   return c;
 }
 
@@ -178,6 +194,11 @@ TEST_CASE("parse_invocation: no arguments, environment or file gives the documen
   CHECK(c.http.gzip_min_bytes == 1024);
   CHECK(c.http.shutdown_grace == 1500ms);
   CHECK(c.metrics.top_processes == 10);
+  CHECK_FALSE(c.metrics.public_access);
+  CHECK(c.auth.access_token_ttl == 15min);
+  CHECK(c.auth.refresh_token_ttl == 7 * 24h);
+  CHECK(c.auth.max_failed_logins == 5);
+  CHECK(c.auth.password_memory == 64ull << 20);
 }
 
 TEST_CASE("setting_infos: flag and environment variable follow from the key", "[daemon][config]") {

@@ -14,13 +14,17 @@ from server_test import Daemon, FAST
 
 
 class WebSocket:
-    def __init__(self, port, path="/api/v1/live", origin=None, timeout=5):
+    def __init__(self, port, path="/api/v1/live", origin=None, timeout=5, token=None, cookie=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         headers = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
                    "Connection: Upgrade", "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13"]
         if origin:
             headers.append("Origin: " + origin)
+        if token:
+            headers.append("Authorization: Bearer " + token)
+        if cookie:
+            headers.append("Cookie: " + cookie)
         self.sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:
@@ -91,6 +95,11 @@ class Live(unittest.TestCase):
         code, _ = cls.d.stop()
         assert code == 0, code
 
+    def connect(self, **kw):
+        """A WebSocket with tester's access token in its upgrade request."""
+        kw.setdefault("token", self.d.access_token())
+        return WebSocket(self.d.port, **kw)
+
     def subscribe(self, ws, *topics):
         ws.send({"subscribe": list(topics)})
 
@@ -103,7 +112,7 @@ class Live(unittest.TestCase):
         self.fail("no frame of " + topic)
 
     def test_frames_arrive_and_change(self):
-        ws = WebSocket(self.d.port)
+        ws = self.connect()
         self.assertEqual(ws.status, 101)
         self.subscribe(ws, "hosts/local/cpu", "hosts/local/system")
         ack = ws.recv()
@@ -120,7 +129,7 @@ class Live(unittest.TestCase):
         ws.close()
 
     def test_unsubscribe_stops_frames(self):
-        ws = WebSocket(self.d.port)
+        ws = self.connect()
         self.subscribe(ws, "hosts/local/memory")
         self.next_of(ws, "hosts/local/memory")
         ws.send({"unsubscribe": ["hosts/local/memory"]})
@@ -142,7 +151,7 @@ class Live(unittest.TestCase):
         ws.close()
 
     def test_slower_interval_per_topic(self):
-        ws = WebSocket(self.d.port)
+        ws = self.connect()
         ws.send({"subscribe": [{"topic": "hosts/local/cpu", "interval_ms": 1000}]})
         stamps = [self.next_of(ws, "hosts/local/cpu")["timestamp_ms"] for _ in range(3)]
         gaps = [b - a for a, b in zip(stamps, stamps[1:])]
@@ -150,7 +159,7 @@ class Live(unittest.TestCase):
         ws.close()
 
     def test_bad_messages_get_an_error_frame_and_the_connection_stays(self):
-        ws = WebSocket(self.d.port)
+        ws = self.connect()
         for bad, kind in [("not json", "bad-message"), ({"subscribe": "hosts/local/cpu"}, "bad-message"),
                           ({"frobnicate": []}, "bad-message"), ({"subscribe": ["hosts/local/nope"]}, "bad-topic"),
                           ({"subscribe": ["hosts/elsewhere/cpu"]}, "unknown-host"),
@@ -166,9 +175,9 @@ class Live(unittest.TestCase):
         ws.close()
 
     def test_a_message_over_the_limit_closes_only_that_client(self):
-        other = WebSocket(self.d.port)
+        other = self.connect()
         self.subscribe(other, "hosts/local/cpu")
-        big = WebSocket(self.d.port)
+        big = self.connect()
         big.send("x" * 4096)
         with self.assertRaises((ConnectionError, socket.timeout, TimeoutError)):
             while True:
@@ -178,13 +187,13 @@ class Live(unittest.TestCase):
         other.close()
 
     def test_origin_check(self):
-        ok = WebSocket(self.d.port, origin="http://127.0.0.1:%d" % self.d.port)
+        ok = self.connect(origin="http://127.0.0.1:%d" % self.d.port)
         self.assertEqual(ok.status, 101)
         ok.close()
-        allowed = WebSocket(self.d.port, origin="https://grafana.example:3000")
+        allowed = self.connect(origin="https://grafana.example:3000")
         self.assertEqual(allowed.status, 101)
         allowed.close()
-        evil = WebSocket(self.d.port, origin="https://evil.example")
+        evil = self.connect(origin="https://evil.example")
         self.assertEqual(evil.status, 403)
         self.assertIn("origin-not-allowed", evil.head + evil.buf.decode(errors="replace"))
         evil.close()
@@ -193,25 +202,25 @@ class Live(unittest.TestCase):
         status, headers, body = self.d.get("/api/v1/live")
         self.assertEqual(status, 426)
         self.assertEqual(headers.get("upgrade"), "websocket")
-        other = WebSocket(self.d.port, path="/api/v1/elsewhere")
+        other = self.connect(path="/api/v1/elsewhere")
         self.assertEqual(other.status, 404)
         other.close()
 
     def test_client_limit(self):
-        held = [WebSocket(self.d.port) for _ in range(6)]
+        held = [self.connect() for _ in range(6)]
         time.sleep(0.2)
-        over = WebSocket(self.d.port)
+        over = self.connect()
         self.assertEqual(over.status, 503)
         over.close()
         for ws in held:
             ws.close()
         time.sleep(0.3)
-        again = WebSocket(self.d.port)
+        again = self.connect()
         self.assertEqual(again.status, 101)
         again.close()
 
     def test_a_client_that_never_reads_keeps_memory_flat(self):
-        stalled = WebSocket(self.d.port)
+        stalled = self.connect()
         self.subscribe(stalled, "hosts/local/processes", "hosts/local/sockets", "hosts/local/cpu")
         stalled.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 
@@ -222,7 +231,7 @@ class Live(unittest.TestCase):
                         return int(line.split()[1])
         time.sleep(1.5)
         before = rss_kib()
-        reader = WebSocket(self.d.port)
+        reader = self.connect()
         self.subscribe(reader, "hosts/local/cpu")
         stamps = []
         deadline = time.monotonic() + 5

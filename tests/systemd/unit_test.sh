@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Our systemd unit under a real systemd (252, booted in a container by systemd_ct.sh):
 # Type=notify start completes on READY=1 with our status text, the watchdog is fed, a reload
-# reaches the daemon, its log lines land in the journal at their priority, the API answers
-# inside the unit's sandbox, and a stop ends with Result=success and exit status 0.
+# reaches the daemon, its log lines land in the journal at their priority, the first start
+# creates an admin whose one-time password is in the journal and must be changed, the API
+# answers inside the unit's sandbox, and a stop ends with Result=success and exit status 0.
 #
 # What this does not prove: other systemd versions, boot ordering, running as non-root.
 #
@@ -47,11 +48,33 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ "$code" = 200 ] || fail "/healthz answered $code"
+# First start: the admin's one-time password is in the journal, once; it logs in, must change
+# the password before anything else, and then reads the API.
+pw=$(inside journalctl -u hyperiond --no-pager -o cat | sed -n "s/.*one-time password \([^ ]*\) .*/\1/p")
+[ "$(wc -l <<<"$pw")" = 1 ] && [ -n "$pw" ] || fail "no single one-time admin password in the journal"
+login() {
+  inside curl -s -H 'Content-Type: application/json' -d "{\"username\":\"admin\",\"password\":\"$1\"}" \
+    127.0.0.1:9800/api/v1/auth/login | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
+}
+token=$(login "$pw")
+[ -n "$token" ] || fail "the one-time password does not log in"
+code=$(inside curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" 127.0.0.1:9800/api/v1/hosts/local/system)
+[ "$code" = 403 ] || fail "a temporary password reads the API (status $code, want 403)"
+inside curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d "{\"current_password\":\"$pw\",\"new_password\":\"unit-test-password-42\"}" 127.0.0.1:9800/api/v1/auth/password ||
+  fail "changing the one-time password"
+token=$(login unit-test-password-42)
+[ -n "$token" ] || fail "the new password does not log in"
+code=$(inside curl -s -o /dev/null -w '%{http_code}' '127.0.0.1:9800/api/v1/hosts/local/processes')
+[ "$code" = 401 ] || fail "the API answers without credentials (status $code, want 401)"
 # Bodies are captured before grep: with pipefail, `curl | grep -q` fails whenever grep exits
 # at the first match while curl is still writing (SIGPIPE).
-processes=$(inside curl -sf '127.0.0.1:9800/api/v1/hosts/local/processes?name=hyperiond') || fail "process list"
+processes=$(inside curl -sf -H "Authorization: Bearer $token" '127.0.0.1:9800/api/v1/hosts/local/processes?name=hyperiond') ||
+  fail "process list"
 grep -q '"comm":"hyperiond"' <<<"$processes" || fail "the process list does not show hyperiond"
-metrics=$(inside curl -sf 127.0.0.1:9800/metrics) || fail "/metrics"
+metrics=$(inside curl -sf -H "Authorization: Bearer $token" 127.0.0.1:9800/metrics) || fail "/metrics"
+[ "$(inside stat -c %a /var/lib/hyperion/hyperion.db)" = 600 ] || fail "the database is not 0600"
+[ "$(inside stat -c %a /var/lib/hyperion/keys/secrets.key)" = 600 ] || fail "the key file is not 0600"
 grep -q '^node_cpu_seconds_total{' <<<"$metrics" || fail "/metrics has no node_cpu_seconds_total"
 inside test -d /var/lib/hyperion || fail "StateDirectory /var/lib/hyperion missing"
 

@@ -62,6 +62,21 @@ bool HttpResponse::has_header(std::string_view name) const noexcept {
   return false;
 }
 
+std::string_view HttpRequest::cookie(std::string_view name) const noexcept {
+  for (const auto& [k, v] : headers) {
+    if (k != "cookie") continue;
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      const auto semi = rest.find(';');
+      auto pair = trim_blanks(rest.substr(0, semi));
+      rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+      const auto eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+    }
+  }
+  return {};
+}
+
 std::string_view HttpRequest::header(std::string_view name) const noexcept {
   for (const auto& [k, v] : headers) {
     if (k == name) return v;

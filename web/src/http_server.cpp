@@ -1,5 +1,6 @@
 #include "hyperion/web/http_server.hpp"
 
+#include "hyperion/web/auth_api.hpp"
 #include "server_impl.hpp"
 
 #include <fmt/format.h>
@@ -187,18 +188,21 @@ class Session : public std::enable_shared_from_this<Session> {
     if (q != std::string_view::npos) hr.query = std::string(target.substr(q + 1));
     for (const auto& field : req) hr.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
     hr.body = std::move(req.body());
+    hr.remote_address = remote_address();
 
-    const auto match = server_.router.match(hr.method, hr.path);
+    auto match = server_.router.match(hr.method, hr.path);
     HttpResponse r;
     std::string handler = "other";
     if (match.route) {
       handler = match.route->pattern;
-      try {
-        r = match.route->handler(hr, match.params);
-      } catch (const std::exception& e) {
-        // A bug, never bad input: handlers validate and answer 4xx themselves.
-        r = problem(500, "internal-error", "Internal error", e.what());
+      if (server_.auth) {
+        authenticate_request(*server_.auth, hr);
+        if (auto refused = authorize(*match.route, hr)) return send(*refused, version, keep_alive, head, gzip_ok, handler, hr.method);
       }
+      if (match.route->blocking) {
+        return run_on_worker(*match.route, std::move(match.params), std::move(hr), version, keep_alive, head, gzip_ok);
+      }
+      r = call(*match.route, hr, match.params);
     } else if (match.status == 405) {
       r = problem(405, "method-not-allowed", "Method not allowed",
                   fmt::format("{} is not allowed on {}; allowed: {}", hr.method, hr.path, match.allow));
@@ -207,6 +211,62 @@ class Session : public std::enable_shared_from_this<Session> {
       r = problem(404, "not-found", "Not found", fmt::format("no route for {}", hr.path));
     }
     send(r, version, keep_alive, head, gzip_ok, handler, hr.method);
+  }
+
+  static HttpResponse call(const Route& route, const HttpRequest& hr, const RouteParams& params) {
+    try {
+      return route.handler(hr, params);
+    } catch (const std::exception& e) {
+      // A bug, never bad input: handlers validate and answer 4xx themselves.
+      return problem(500, "internal-error", "Internal error", e.what());
+    }
+  }
+
+  std::string remote_address() {
+    beast::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
+  }
+
+  // The route's role against the request's credentials: 401 without any, 403 with too little,
+  // 403 until a temporary password is changed, 403 for a cookie without its CSRF header.
+  static std::optional<HttpResponse> authorize(const Route& route, const HttpRequest& hr) {
+    if (route.role == "public") return std::nullopt;
+    if (!hr.principal) {
+      auto r = problem(401, "unauthenticated", "Authentication required",
+                       "log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer TOKEN");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hyperion\"");
+      return r;
+    }
+    const auto need = auth::parse_role(route.role).value_or(auth::Role::admin);
+    if (!auth::role_allows(hr.principal->role, need)) {
+      return problem(403, "forbidden", "Forbidden",
+                     fmt::format("{} {} needs the role {}; {} has {}", hr.method, route.pattern, route.role,
+                                 hr.principal->username, auth::to_string(hr.principal->role)));
+    }
+    if (hr.principal->must_change_password && !route.before_password_change) {
+      return problem(403, "password-change-required", "Password change required",
+                     "this account has a temporary password: change it first (POST /api/v1/auth/password)");
+    }
+    if (!csrf_ok(hr)) {
+      return problem(403, "csrf", "CSRF check failed",
+                     "a request authenticated by the session cookie that changes something needs the X-CSRF-Token "
+                     "header, equal to the hyperion_csrf cookie");
+    }
+    return std::nullopt;
+  }
+
+  // A blocking handler: run on the worker thread, answered back on this connection's thread.
+  void run_on_worker(const Route& route, RouteParams params, HttpRequest hr, unsigned version, bool keep_alive,
+                     bool head, bool gzip_ok) {
+    asio::post(server_.worker, [self = shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
+                                version, keep_alive, head, gzip_ok]() mutable {
+      auto r = call(route, hr, params);
+      asio::post(self->stream_.get_executor(), [self, &route, r = std::move(r), method = std::move(hr.method), version,
+                                                keep_alive, head, gzip_ok]() mutable {
+        self->send(r, version, keep_alive && !self->server_.draining, head, gzip_ok, route.pattern, method);
+      });
+    });
   }
 
   // A WebSocket upgrade: only /api/v1/live, within the client limit, from the same origin (or
@@ -235,8 +295,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return refuse(403, "origin-not-allowed", "Origin not allowed",
                     fmt::format("origin '{}' is neither this server nor in live.allowed_origins", origin));
     }
+    std::optional<auth::Principal> principal;
+    if (server_.auth) {
+      HttpRequest hr;
+      for (const auto& field : req) hr.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+      authenticate_request(*server_.auth, hr);
+      principal = std::move(hr.principal);
+    }
     server_.record("/api/v1/live", "GET", 101, std::chrono::duration<double>(Clock::now() - started_).count());
-    start_live_session(server_, stream_.release_socket(), std::move(req));
+    start_live_session(server_, stream_.release_socket(), std::move(req), std::move(principal));
   }
 
   bool origin_allowed(std::string_view origin, std::string_view host) const {
@@ -259,8 +326,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (res_.result() == http::status::unknown) res_.reason(reason(r.status));
     res_.set(http::field::content_type, r.content_type);
     res_.set(http::field::cache_control, "no-store");
+    // On every response; the dashboard's page sets its own, looser, Content-Security-Policy.
     res_.set("X-Content-Type-Options", "nosniff");
-    for (const auto& [k, v] : r.headers) res_.set(k, v);
+    res_.set("Referrer-Policy", "no-referrer");
+    res_.set("X-Frame-Options", "DENY");
+    res_.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    for (const auto& [k, v] : r.headers) {
+      if (k == "Set-Cookie") res_.insert(k, v);
+      else res_.set(k, v);
+    }
 
     body_owned_.clear();
     body_shared_.reset();
@@ -407,9 +481,22 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
 
 std::uint16_t HttpServer::port() const noexcept { return impl_->bound_port; }
 
+void HttpServer::require_auth(const auth::AuthService& auth) { impl_->auth = &auth; }
+
+void HttpServer::run_blocking(std::function<void()> fn) {
+  asio::post(impl_->worker, [fn = std::move(fn)] {
+    try {
+      fn();
+    } catch (const std::exception&) {
+      // The caller reports its own failures; nothing may escape onto the worker.
+    }
+  });
+}
+
 void HttpServer::start() {
   impl_->do_accept();
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
+  impl_->worker_thread = std::thread([this] { impl_->worker.run(); });
 }
 
 void HttpServer::shutdown(std::chrono::milliseconds grace) {
@@ -433,6 +520,10 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
   while (s.open > 0 && Clock::now() < hard) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   s.ioc.stop();
   s.thread.join();
+  // Work already queued (a login in progress) finishes; its answer has nowhere to go.
+  s.worker_guard.reset();
+  s.worker.stop();
+  if (s.worker_thread.joinable()) s.worker_thread.join();
 }
 
 void HttpServer::publish(std::shared_ptr<const collectors::Snapshot> snapshot) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,8 @@ constexpr std::size_t kMaxSubscriptions = 64;
 constexpr std::size_t kMaxControlFrames = 16;  // acks and errors waiting to be sent
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 3'600'000;
+// A client that connected without credentials has this long to send {"auth": TOKEN}.
+constexpr auto kAuthDeadline = std::chrono::seconds(10);
 
 std::shared_ptr<const std::string> control_frame(std::string_view kind, const std::string& type,
                                                  const std::string& detail) {
@@ -47,7 +50,8 @@ std::shared_ptr<const std::string> control_frame(std::string_view kind, const st
 
 class LiveSession : public std::enable_shared_from_this<LiveSession> {
  public:
-  LiveSession(tcp::socket socket, HttpServer::Impl& server) : server_(server), ws_(std::move(socket)) {
+  LiveSession(tcp::socket socket, HttpServer::Impl& server, std::optional<auth::Principal> principal)
+      : server_(server), ws_(std::move(socket)), principal_(std::move(principal)), auth_timer_(ws_.get_executor()) {
     server_.live.sessions.insert(this);
     ++server_.live_open;
   }
@@ -68,6 +72,13 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return;
       self->accepted_ = true;
+      if (self->needs_auth()) {
+        self->auth_timer_.expires_after(kAuthDeadline);
+        self->auth_timer_.async_wait([weak = std::weak_ptr<LiveSession>(self)](beast::error_code wait_ec) {
+          auto s = weak.lock();
+          if (!wait_ec && s && s->needs_auth()) s->close();
+        });
+      }
       self->read();
       self->write_next();
     });
@@ -75,6 +86,15 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
 
   // A new snapshot: offer every subscribed topic whose frame changed and whose interval passed.
   void offer_all() {
+    if (server_.auth && principal_ && !server_.auth->still_valid(*principal_)) {
+      // Expired, logged out, disabled, demoted: the client reconnects with fresh credentials.
+      principal_.reset();
+      subs_.clear();
+      pending_.clear();
+      error("session-expired", "the session expired or was revoked; connect again with fresh credentials");
+      close_after_write_ = true;
+      return write_next();
+    }
     const auto now = Clock::now();
     for (auto& [topic, sub] : subs_) offer(topic, sub, now);
     write_next();
@@ -82,8 +102,11 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
 
   void close() {
     beast::error_code ec;
+    auth_timer_.cancel();
     beast::get_lowest_layer(ws_).socket().close(ec);
   }
+
+  bool needs_auth() const { return server_.auth && !principal_; }
 
  private:
   struct Subscription {
@@ -124,9 +147,32 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
       error("bad-message", "a message must be a JSON object such as {\"subscribe\": [\"hosts/local/cpu\"]}");
       return write_next();
     }
+    if (doc.contains("auth")) {
+      // {"auth": TOKEN}: for clients that cannot send a cookie or header with the upgrade, and
+      // to renew credentials on a long-lived connection.
+      const auto& token = doc["auth"];
+      const auto who = server_.auth && token.is_string() ? server_.auth->authenticate(token.get<std::string>())
+                                                         : std::optional<auth::Principal>();
+      if (!server_.auth) {
+        error("bad-message", "this server requires no authentication");
+      } else if (!who) {
+        error("unauthenticated", "the token is invalid, expired or revoked");
+        close_after_write_ = true;
+      } else {
+        principal_ = who;
+        auth_timer_.cancel();
+        control(control_frame("ok", "authenticated", who->username));
+      }
+      if (doc.size() == 1 || !principal_) return write_next();
+    }
+    if (needs_auth()) {
+      error("unauthenticated", "send {\"auth\": TOKEN} first, or connect with the session cookie or an Authorization header");
+      return write_next();
+    }
     for (const auto& [key, value] : doc.items()) {
+      if (key == "auth") continue;
       if (key != "subscribe" && key != "unsubscribe") {
-        error("bad-message", fmt::format("unknown key '{}'; known: subscribe, unsubscribe", key));
+        error("bad-message", fmt::format("unknown key '{}'; known: subscribe, unsubscribe, auth", key));
         return write_next();
       }
       if (!value.is_array()) {
@@ -229,7 +275,7 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   }
 
   void write_next() {
-    if (!accepted_ || writing_) return;
+    if (!accepted_ || writing_ || closing_) return;
     if (!control_.empty()) {
       current_ = std::move(control_.front());
       control_.pop_front();
@@ -237,6 +283,12 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
       current_ = std::move(pending_.front().second);
       pending_.pop_front();
     } else {
+      if (close_after_write_) {
+        // Said why (an error frame); now a proper close: 1008, policy violation.
+        closing_ = true;
+        ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "authentication"),
+                        [self = shared_from_this()](beast::error_code) { self->close(); });
+      }
       return;
     }
     writing_ = true;
@@ -258,6 +310,10 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   std::shared_ptr<const std::string> current_;
   bool writing_ = false;
   bool accepted_ = false;
+  bool close_after_write_ = false;
+  bool closing_ = false;
+  std::optional<auth::Principal> principal_;  // who the client is; none until it authenticates
+  asio::steady_timer auth_timer_;
 };
 
 std::shared_ptr<const std::string> LiveHub::frame(const std::string& topic, std::string_view family) {
@@ -283,8 +339,9 @@ void LiveHub::publish(std::shared_ptr<const collectors::Snapshot> snapshot) {
   for (auto* s : std::vector<LiveSession*>(sessions.begin(), sessions.end())) s->offer_all();
 }
 
-void start_live_session(HttpServer::Impl& server, tcp::socket socket, http::request<http::string_body> request) {
-  std::make_shared<LiveSession>(std::move(socket), server)->run(std::move(request));
+void start_live_session(HttpServer::Impl& server, tcp::socket socket, http::request<http::string_body> request,
+                        std::optional<auth::Principal> principal) {
+  std::make_shared<LiveSession>(std::move(socket), server, std::move(principal))->run(std::move(request));
 }
 
 void close_live_sessions(HttpServer::Impl& server) {

@@ -4,6 +4,7 @@
 // live_session.cpp (the WebSocket hub). Asio and Beast stay inside web/src.
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -64,6 +66,14 @@ struct HttpServer::Impl {
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   std::thread thread;
+
+  // Blocking handlers and the daemon's database work: one thread, in order. Declared after
+  // ioc: destroyed first, with the sessions its queued handlers still hold.
+  asio::io_context worker{1};
+  asio::executor_work_guard<asio::io_context::executor_type> worker_guard{worker.get_executor()};
+  std::thread worker_thread;
+
+  const auth::AuthService* auth = nullptr;  // null: no credentials required
   std::atomic<bool> draining{false};
   std::uint16_t bound_port = 0;
 
@@ -97,7 +107,10 @@ struct HttpServer::Impl {
 
 
 // Hands an upgraded connection to a new LiveSession (live_session.cpp).
-void start_live_session(HttpServer::Impl& server, tcp::socket socket, http::request<http::string_body> request);
+// `principal`: who the upgrade request authenticated as; without one (and with auth required),
+// the client must send {"auth": TOKEN} first.
+void start_live_session(HttpServer::Impl& server, tcp::socket socket, http::request<http::string_body> request,
+                        std::optional<auth::Principal> principal);
 // Closes every live session (shutdown).
 void close_live_sessions(HttpServer::Impl& server);
 

@@ -67,6 +67,7 @@ struct CollectorSettings {
 // [metrics] in the file.
 struct MetricsSettings {
   std::uint32_t top_processes = 10;
+  bool public_access = false;  // metrics.public: /metrics without credentials
 
   bool operator==(const MetricsSettings&) const = default;
 };
@@ -79,6 +80,19 @@ struct LiveSettings {
   std::string allowed_origins;  // comma-separated, besides the same origin
 
   bool operator==(const LiveSettings&) const = default;
+};
+
+// [auth] in the file: sessions, lockout and password hashing.
+struct AuthConfig {
+  std::chrono::milliseconds access_token_ttl{15 * 60 * 1000};
+  std::chrono::milliseconds refresh_token_ttl{7LL * 24 * 3600 * 1000};
+  std::uint32_t max_failed_logins = 5;
+  std::chrono::milliseconds lockout{15 * 60 * 1000};
+  std::uint32_t login_attempts_per_minute = 10;
+  std::uint32_t password_iterations = 3;
+  std::uint64_t password_memory = 64ull << 20;
+
+  bool operator==(const AuthConfig&) const = default;
 };
 
 // The member initialisers are the built-in defaults.
@@ -95,6 +109,7 @@ struct Config {
   HttpLimits http;
   MetricsSettings metrics;
   LiveSettings live;
+  AuthConfig auth;
 
   bool operator==(const Config&) const = default;
 };

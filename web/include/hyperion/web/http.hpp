@@ -4,10 +4,13 @@
 // see Beast. The server converts at the edge.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "hyperion/auth/service.hpp"
 
 namespace hyperion::web {
 
@@ -17,9 +20,16 @@ struct HttpRequest {
   std::string query;   // raw query string, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  std::string remote_address;  // the peer's IP address, as text
+  // Who sent it, when the request carried valid credentials (set by the server before the
+  // handler runs; always set for routes that need a role).
+  std::optional<auth::Principal> principal;
+  bool via_cookie = false;     // the credentials came in the session cookie (a browser)
 
   // The first value of a header (name in lower case), or empty.
   std::string_view header(std::string_view name) const noexcept;
+  // A cookie's value from the Cookie header, or empty.
+  std::string_view cookie(std::string_view name) const noexcept;
 };
 
 struct HttpResponse {

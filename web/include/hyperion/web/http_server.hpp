@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,15 @@ class HttpServer {
 
   // Counters for /metrics (a copy).
   SelfMetrics stats() const;
+
+  // Requires credentials on every route whose role is not "public", and on /api/v1/live:
+  // a bearer token (access or API token) in Authorization, or the session cookie. Without
+  // this call every route is open (tests of the server alone). Call before start().
+  void require_auth(const auth::AuthService& auth);
+
+  // Runs fn on the worker thread, after the blocking handlers queued before it (the daemon's
+  // periodic database work goes here, so that one thread owns the database).
+  void run_blocking(std::function<void()> fn);
 
   // Offers a new snapshot to the live WebSocket clients (/api/v1/live). Thread-safe: the
   // sampling thread calls it; frames are rendered and sent on the server's thread.

@@ -28,6 +28,11 @@ struct Route {
   std::string role;     // "public", "viewer", "operator", "admin"
   Handler handler;
   std::vector<std::string> query_parameters{};  // documented query parameters (OpenAPI)
+  // Runs on the server's worker thread, not the network thread: the handler blocks (the
+  // database, a password hash). One at a time, in arrival order.
+  bool blocking = false;
+  // Usable by a user who must change their password first (the rest answer 403 until then).
+  bool before_password_change = false;
 };
 
 struct RouteMatch {
