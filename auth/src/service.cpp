@@ -501,7 +501,9 @@ Outcome<Tokens> AuthService::login(std::string_view name_in, std::string_view pa
 }
 
 Tokens AuthService::issue(const UserState& user, std::int64_t user_id, const std::string& family, const std::string& source) {
-  const auto now = now_();
+  // Never issued before the user's "sessions valid after" time, which a change made in this
+  // same millisecond may have set just ahead of the clock.
+  const auto now = std::max(now_(), user.valid_after_ms);
   Tokens t;
   t.principal = Principal{user_id, user.name, user.role, family, 0, now, now + settings_.access_ttl.count(),
                           user.must_change_password};

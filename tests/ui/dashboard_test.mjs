@@ -2,14 +2,22 @@
 //   node dashboard_test.mjs --case NAME     (CTest runs one case per test)
 //   node dashboard_test.mjs                 (every case)
 // Environment: HYPERIOND (the binary), HYPERION_UI_ARTIFACTS (where screenshots go).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
-import { Daemon, check, launch, openPage, screenshotPath, sleep, until } from './harness.mjs';
+import { Daemon, addUser, check, launch, login, openPage, screenshotPath, sleep, until, user } from './harness.mjs';
 
-const pages = ['overview', 'processes', 'network', 'disks'];
+const pages = ['overview', 'processes', 'network', 'disks', 'profile', 'admin'];
 
 async function waitForLive(page) {
   await page.waitForSelector('[data-connection="open"]', { timeout: 10000 });
+}
+
+// Opens the dashboard at `hash`, signs in through the form and waits for live data.
+async function signedIn(page, daemon, hash = '') {
+  await page.goto(`${daemon.url}${hash}`);
+  await login(page);
+  await waitForLive(page);
 }
 
 async function chartPoints(page, label) {
@@ -21,13 +29,122 @@ async function columnValues(page, index) {
   return page.$$eval(`[data-table="processes"] tbody tr[data-key]`, (rows, i) => rows.map((r) => r.children[i].textContent.trim()), index);
 }
 
+// The current TOTP code of a base32 secret, from oathtool (an independent implementation).
+function oathtool(secret) {
+  const r = spawnSync('oathtool', ['--totp', '-b', secret.replace(/ /g, '')], { encoding: 'utf8' });
+  check(r.status === 0, `oathtool: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+async function loginError(page) {
+  await page.waitForSelector('[data-field="login-error"]');
+  return page.textContent('[data-field="login-error"]');
+}
+
 const cases = {
+  // The login screen: a wrong password is refused with a message, the right one lets in,
+  // the session survives a reload, and logging out ends it.
+  async login({ browser, daemon }) {
+    const page = await openPage(browser);
+    page.allowed.push(/status of 401/);
+    await page.goto(daemon.url);
+    await login(page, user.name, 'not-the-password');
+    check(/wrong/.test(await loginError(page)), 'a wrong password is refused with a reason');
+    check((await page.$('[data-connection]')) === null, 'nothing of the dashboard shows before login');
+    await login(page);
+    await waitForLive(page);
+    await page.reload();
+    await waitForLive(page); // the cookie session resumes, no second login
+    await page.click('[data-action="logout"]');
+    await page.waitForSelector('[data-form="login"]');
+    await page.reload();
+    await page.waitForSelector('[data-form="login"]'); // logged out for good
+    const status = await page.evaluate(async () => (await fetch('api/v1/hosts/local/system')).status);
+    check(status === 401, `after logout the API refuses the browser: ${status}`);
+    page.assertClean();
+  },
+
+  // A temporary password (from an admin) must be changed before anything else.
+  async password({ browser, daemon }) {
+    addUser(join(daemon.dir, 'var'), 'newcomer', 'viewer', 'temporary-password-1', ['--temporary']);
+    const page = await openPage(browser);
+    await page.goto(daemon.url);
+    await login(page, 'newcomer', 'temporary-password-1');
+    await page.waitForSelector('[data-page="forced-password"]');
+    await page.fill('[data-form="password"] input[name="current"]', 'temporary-password-1');
+    await page.fill('[data-form="password"] input[name="new"]', 'my-own-password-22');
+    await page.fill('[data-form="password"] input[name="again"]', 'my-own-password-22');
+    await page.click('[data-form="password"] button[type="submit"]');
+    await waitForLive(page);
+    check((await page.$('nav a[href="#/admin"]')) === null, 'a viewer sees no Admin page');
+    await page.goto(`${daemon.url}#/admin`);
+    check((await page.$('[data-table="users"]')) === null, 'nor reaches it by its address');
+    page.allowed.push(/status of 403/); // the refusal below is the point
+    const status = await page.evaluate(async () => (await fetch('api/v1/users')).status);
+    check(status === 403, `and the server refuses a viewer the users API: ${status}`);
+    page.assertClean();
+  },
+
+  // Second factor: enrol from the account page with the QR code's secret, then log in with a
+  // code from oathtool.
+  async totp({ browser, daemon }) {
+    const page = await openPage(browser);
+    page.allowed.push(/status of 401/);
+    await signedIn(page, daemon, '#/profile');
+    await page.click('[data-action="totp-enrol"]');
+    await page.waitForSelector('img.qr');
+    const secret = await page.textContent('[data-field="totp-secret"]');
+    await page.fill('[data-form="totp-confirm"] input[name="code"]', oathtool(secret));
+    await page.click('[data-form="totp-confirm"] button[type="submit"]');
+    await page.waitForSelector('[data-field="recovery-codes"]');
+    const codes = await page.$$eval('[data-field="recovery-codes"] code', (els) => els.map((e) => e.textContent));
+    check(codes.length === 10, `ten recovery codes: ${codes.length}`);
+    await page.click('[data-action="logout"]');
+    await login(page);
+    await page.waitForSelector('[data-form="login"] input[name="otp"]');
+    await page.fill('input[name="otp"]', '000000');
+    await page.click('[data-form="login"] button[type="submit"]');
+    check(/wrong|expired|used/.test(await loginError(page)), 'a wrong code is refused');
+    // The enrolment used this step's code; wait for the next step so the code is new.
+    await sleep(31000 - (Date.now() % 30000));
+    await page.fill('input[name="otp"]', oathtool(secret));
+    await page.click('[data-form="login"] button[type="submit"]');
+    await waitForLive(page);
+    page.assertClean();
+  },
+
+  // An admin adds a user from the Admin page; the audit log shows it; an API token made on
+  // the account page works from a script.
+  async admin({ browser, daemon }) {
+    const page = await openPage(browser);
+    await signedIn(page, daemon, '#/admin');
+    await page.waitForSelector('[data-table="users"]');
+    await page.fill('[data-form="new-user"] input[name="name"]', 'carol');
+    await page.fill('[data-form="new-user"] input[name="password"]', 'temporary-pass-for-c1');
+    await page.click('[data-form="new-user"] button[type="submit"]');
+    await page.waitForSelector('[data-table="users"] tr[data-key="carol"]');
+    await until('the audit log to show it', async () => {
+      await page.reload();
+      await waitForLive(page);
+      await page.waitForSelector('[data-table="audit"]');
+      return (await page.textContent('[data-table="audit"]')).includes('user.create');
+    });
+    await page.goto(`${daemon.url}#/profile`);
+    await page.fill('[data-form="token"] input[name="name"]', 'script');
+    await page.click('[data-form="token"] button[type="submit"]');
+    await page.waitForSelector('[data-field="new-token"] code');
+    const token = await page.textContent('[data-field="new-token"] code');
+    const r = await fetch(`${daemon.url}api/v1/hosts/local/system`, { headers: { Authorization: `Bearer ${token}` } });
+    check(r.status === 200, `the new API token reads the API: ${r.status}`);
+    page.assertClean();
+  },
+
   // The overview renders the live machine and its numbers move.
   async overview({ browser, daemon }) {
     const page = await openPage(browser);
-    await page.goto(daemon.url);
-    await waitForLive(page);
+    await signedIn(page, daemon);
     check((await page.textContent('[data-field="host"]')) === hostname(), 'the header names this host');
+    check((await page.textContent('[data-field="user"]')) === user.name, 'the header names the user');
     await until('the CPU chart to have 2 samples', async () => (await chartPoints(page, 'CPU')) >= 2);
     for (const label of ['CPU', 'Memory', 'Load', 'Network', 'Disk throughput']) {
       check((await page.$(`[data-chart="${label}"] canvas`)) !== null, `the ${label} chart draws on a canvas`);
@@ -57,8 +174,7 @@ const cases = {
     const sleeper = spawn('sleep', [marker], { stdio: 'ignore' });
     try {
       const page = await openPage(browser);
-      await page.goto(`${daemon.url}#/processes`);
-      await waitForLive(page);
+      await signedIn(page, daemon, '#/processes');
       await until('our sleep in the table', async () => {
         await page.fill('[data-filter="text"]', marker);
         return (await columnValues(page, 0)).includes(String(sleeper.pid));
@@ -127,8 +243,7 @@ const cases = {
   async theme({ browser, daemon }) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
     const page = await openPage(browser, { context });
-    await page.goto(daemon.url);
-    await waitForLive(page);
+    await signedIn(page, daemon);
     const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     check((await theme()) === 'dark', 'a dark system gives the dark theme');
@@ -153,8 +268,7 @@ const cases = {
   // Widgets hidden and reordered stay so after a reload.
   async layout({ browser, daemon }) {
     const page = await openPage(browser);
-    await page.goto(daemon.url);
-    await waitForLive(page);
+    await signedIn(page, daemon);
     const order = () => page.$$eval('.grid > [data-widget]', (cards) => cards.map((c) => c.dataset.widget));
     const initial = await order();
     check(initial[0] === 'identity' && initial.includes('sensors'), `default layout: ${initial}`);
@@ -178,15 +292,14 @@ const cases = {
   async reconnect({ browser, daemon }) {
     const page = await openPage(browser);
     page.allowed.push(/api\/v1\/live/, /ERR_CONNECTION_REFUSED/, /WebSocket connection/);
-    await page.goto(daemon.url);
-    await waitForLive(page);
+    await signedIn(page, daemon);
     await until('samples', async () => (await chartPoints(page, 'CPU')) >= 2);
     const port = daemon.port;
-    await daemon.stop();
+    await daemon.stop({ keep: true }); // the same data directory: accounts and keys survive
     await page.waitForSelector('[data-connection="retrying"]', { timeout: 10000 });
     await sleep(3000); // a few failed attempts, backing off
     const pointsWhileDown = await chartPoints(page, 'CPU');
-    const again = await Daemon.start(port);
+    const again = await Daemon.start(port, daemon.dir);
     try {
       await page.waitForSelector('[data-connection="open"]', { timeout: 15000 });
       await until('new samples after the restart', async () => (await chartPoints(page, 'CPU')) >= pointsWhileDown + 3, 10000);
@@ -204,6 +317,7 @@ const cases = {
   async narrow({ browser, daemon }) {
     for (const width of [390, 360]) {
       const page = await openPage(browser, { width, height: 844 });
+      await signedIn(page, daemon);
       for (const name of pages) {
         await page.goto(`${daemon.url}#/${name}`);
         await waitForLive(page);
@@ -224,6 +338,7 @@ const cases = {
     const history = Number(process.env.HYPERION_UI_HISTORY_MS || 6000);
     for (const scheme of ['light', 'dark']) {
       const page = await openPage(browser, { width: 1440, height: 900, colorScheme: scheme });
+      await signedIn(page, daemon);
       for (const name of pages) {
         await page.goto(`${daemon.url}#/${name}`);
         await waitForLive(page);

@@ -1,7 +1,7 @@
 // What every browser test needs: the real hyperiond on 127.0.0.1, Debian's Chromium driven by
 // playwright-core (from web/ui's locked npm packages; never a downloaded browser), and a page
 // that fails the test on any script error or failed request.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -36,13 +36,28 @@ export async function until(what, fn, timeoutMs = 10000, everyMs = 100) {
   fail(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
+// The account every test logs in with, added by the real `hyperiond user add` before the
+// daemon starts; cheap password hashing keeps each login to milliseconds.
+export const user = { name: 'tester', password: 'browser-test-password-1' };
+export const authFast = ['--auth-password-memory', '8MiB', '--auth-password-iterations', '1'];
+
+export function addUser(dataDir, name, role, password, extra = []) {
+  const r = spawnSync(hyperiond, ['user', 'add', name, '--role', role, '--password-stdin', '--data-dir', dataDir, ...authFast, ...extra], {
+    input: `${password}\n`,
+    encoding: 'utf8',
+  });
+  check(r.status === 0, `hyperiond user add ${name}: ${r.stderr}`);
+}
+
 export class Daemon {
-  // port 0: the kernel picks one, read back from the log.
-  static async start(port = 0) {
+  // port 0: the kernel picks one, read back from the log. `dir`: reuse a data directory (a
+  // restart keeps its accounts).
+  static async start(port = 0, dir = null) {
     const d = new Daemon();
-    d.dir = mkdtempSync(join(tmpdir(), 'hyperion-ui-'));
+    d.dir = dir || mkdtempSync(join(tmpdir(), 'hyperion-ui-'));
     d.log = '';
-    d.proc = spawn(hyperiond, ['--listen', `127.0.0.1:${port}`, '--data-dir', join(d.dir, 'var')], {
+    if (!dir) addUser(join(d.dir, 'var'), user.name, 'admin', user.password);
+    d.proc = spawn(hyperiond, ['--listen', `127.0.0.1:${port}`, '--data-dir', join(d.dir, 'var'), ...authFast], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, JOURNAL_STREAM: '' },
     });
@@ -54,7 +69,7 @@ export class Daemon {
     // the first samples (the API answers 503 before them)
     await until('the first samples', async () => {
       try {
-        return (await fetch(`${d.url}api/v1/hosts/local/processes?limit=1`)).status === 200;
+        return (await fetch(`${d.url}healthz`)).status === 200;
       } catch {
         return false;
       }
@@ -62,10 +77,11 @@ export class Daemon {
     return d;
   }
 
-  async stop() {
+  // keep: leave the data directory for a restart.
+  async stop({ keep = false } = {}) {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
     const { code, signal } = await this.exited;
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!keep) rmSync(this.dir, { recursive: true, force: true });
     check(code === 0, `hyperiond exited with ${code ?? signal}: ${this.log.slice(-2000)}`);
   }
 }
@@ -98,6 +114,9 @@ export async function openPage(browser, { width = 1280, height = 800, colorSchem
   page.on('console', (m) => {
     if (m.type() === 'error' && !page.allowed.some((re) => re.test(m.text()))) page.problems.push(`console error: ${m.text()}`);
   });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && process.env.HYPERION_UI_DEBUG) console.error(`debug: ${r.status()} ${r.request().method()} ${r.url()}`);
+  });
   page.on('requestfailed', (r) => {
     const line = `request failed: ${r.url()} ${r.failure()?.errorText}`;
     if (!page.allowed.some((re) => re.test(line))) page.problems.push(line);
@@ -113,4 +132,12 @@ export function screenshotPath(name) {
 
 export function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+// Signs in through the login form, as a person would.
+export async function login(page, name = user.name, password = user.password) {
+  await page.waitForSelector('[data-form="login"]', { timeout: 10000 });
+  await page.fill('[data-form="login"] input[name="username"]', name);
+  await page.fill('[data-form="login"] input[name="password"]', password);
+  await page.click('[data-form="login"] button[type="submit"]');
 }

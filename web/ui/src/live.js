@@ -13,9 +13,11 @@ export class LiveClient {
   // url: ws:// or wss:// address of /api/v1/live.
   // token: () => string | null; when it gives a token, it is sent as the first message
   //        ({"auth": token}), for servers that require one and cannot use a cookie.
-  constructor({ url, token = () => null, minDelayMs = 500, maxDelayMs = 10000, staleAfterMs = 20000 }) {
+  // onAuthError: called when the server says the credentials are missing, expired or revoked.
+  constructor({ url, token = () => null, onAuthError = () => {}, minDelayMs = 500, maxDelayMs = 10000, staleAfterMs = 20000 }) {
     this.url = url;
     this.token = token;
+    this.onAuthError = onAuthError;
     this.minDelayMs = minDelayMs;
     this.maxDelayMs = maxDelayMs;
     this.staleAfterMs = staleAfterMs;
@@ -74,6 +76,11 @@ export class LiveClient {
     this.stateListeners.add(fn);
     fn(this.state);
     return () => this.stateListeners.delete(fn);
+  }
+
+  // New credentials for the open socket (after the page refreshed its session).
+  renew(token) {
+    if (token) this.send({ auth: token });
   }
 
   reconnectNow() {
@@ -144,7 +151,12 @@ export class LiveClient {
       performance.mark('hyperion:first-frame');
     }
     if (message.error) {
-      console.warn('hyperion live:', message.error.type, message.error.detail);
+      const type = message.error.type;
+      if (type === 'unauthenticated' || type === 'session-expired') {
+        this.onAuthError(type);
+      } else {
+        console.warn('hyperion live:', type, message.error.detail);
+      }
       this.setState({ error: message.error.detail });
       return;
     }

@@ -4,14 +4,17 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { onLoginRequired } from './auth.js';
+import { currentSession, hasRole, logout, onSession, resume } from './auth.js';
 import { useTick } from './components.jsx';
 import { Status } from './live.js';
 import { applyTheme, effectiveTheme, load, onSystemThemeChange, save, themes } from './prefs.js';
+import { Admin } from './pages/admin.jsx';
 import { Disks } from './pages/disks.jsx';
+import { ForcedPasswordChange, Login } from './pages/login.jsx';
 import { Network } from './pages/network.jsx';
 import { Overview } from './pages/overview.jsx';
 import { Processes } from './pages/processes.jsx';
+import { Profile } from './pages/profile.jsx';
 import { live, startRecording, useConnection, useTopic } from './state.js';
 
 const pages = [
@@ -19,11 +22,13 @@ const pages = [
   { path: 'processes', title: 'Processes', component: Processes },
   { path: 'network', title: 'Network', component: Network },
   { path: 'disks', title: 'Disks', component: Disks },
+  { path: 'profile', title: 'Account', component: Profile, hidden: true },
+  { path: 'admin', title: 'Admin', component: Admin, role: 'admin' },
 ];
 
 function currentPath() {
   const path = window.location.hash.replace(/^#\/?/, '');
-  return pages.some((p) => p.path === path) || path === 'login' ? path : 'overview';
+  return pages.some((p) => p.path === path) ? path : 'overview';
 }
 
 function useRoute() {
@@ -72,18 +77,22 @@ function ThemeToggle({ choice, setChoice }) {
   );
 }
 
-function Login() {
+function UserMenu() {
+  const user = currentSession()?.user;
+  if (!user) return null;
   return (
-    <div class="page login">
-      <h1>Sign in</h1>
-      <p class="muted">This server asked for credentials. Sign-in arrives with user accounts; until then hyperiond serves loopback only, without login.</p>
+    <div class="user-menu">
+      <a href="#/profile" class="user" data-field="user" title={`${user.name} (${user.role})`}>
+        {user.name}
+      </a>
+      <button type="button" class="icon" aria-label="Log out" title="Log out" data-action="logout" onClick={() => logout()}>
+        ⎋
+      </button>
     </div>
   );
 }
 
-function App() {
-  const path = useRoute();
-  const host = useTopic('host');
+function useTheme() {
   const [choice, setChoiceState] = useState(() => (themes.includes(load('theme', 'system')) ? load('theme', 'system') : 'system'));
   const [theme, setTheme] = useState(() => effectiveTheme(choice));
   const setChoice = (c) => {
@@ -98,13 +107,18 @@ function App() {
       setTheme(effectiveTheme(choice));
     });
   }, [choice]);
-  useEffect(() => onLoginRequired(() => (window.location.hash = '#/login')), []);
+  return [choice, setChoice, theme];
+}
+
+function Dashboard({ choice, setChoice, theme }) {
+  const path = useRoute();
+  const host = useTopic('host');
   useEffect(() => {
     document.title = host ? `${host.data.hostname} · Hyperion` : 'Hyperion';
   }, [host]);
-
-  const page = pages.find((p) => p.path === path);
-  const Page = page ? page.component : Login;
+  const visible = pages.filter((p) => !p.role || hasRole(p.role));
+  const page = visible.find((p) => p.path === path) || visible[0];
+  const Page = page.component;
   return (
     <>
       <header class="top">
@@ -114,15 +128,18 @@ function App() {
           {host && <span class="host" data-field="host">{host.data.hostname}</span>}
         </a>
         <nav class="tabs" aria-label="Pages">
-          {pages.map((p) => (
-            <a key={p.path} href={`#/${p.path}`} class={p.path === path ? 'active' : ''} aria-current={p.path === path ? 'page' : undefined}>
-              {p.title}
-            </a>
-          ))}
+          {visible
+            .filter((p) => !p.hidden)
+            .map((p) => (
+              <a key={p.path} href={`#/${p.path}`} class={p.path === page.path ? 'active' : ''} aria-current={p.path === page.path ? 'page' : undefined}>
+                {p.title}
+              </a>
+            ))}
         </nav>
         <div class="top-right">
           <Connection />
           <ThemeToggle choice={choice} setChoice={setChoice} />
+          <UserMenu />
         </div>
       </header>
       <main>
@@ -132,7 +149,33 @@ function App() {
   );
 }
 
+// Until the session is known: checking, then the login screen, the forced password change, or
+// the dashboard. Live data starts only with a session and stops with it.
+function App() {
+  const [choice, setChoice, theme] = useTheme();
+  const [state, setState] = useState('checking');
+  const decide = (session) => {
+    if (!session) return 'login';
+    return session.user?.must_change_password ? 'change-password' : 'ready';
+  };
+  useEffect(() => {
+    resume().finally(() => setState(decide(currentSession())));
+    return onSession((session) => setState((s) => (s === 'checking' ? s : decide(session))));
+  }, []);
+  useEffect(() => {
+    if (state === 'ready') {
+      startRecording();
+      live.start();
+    } else if (state === 'login') {
+      live.stop();
+    }
+  }, [state]);
+  useEffect(() => onSession((s) => s?.accessToken && live.renew(s.accessToken)), []);
+  if (state === 'checking') return <div class="login-wrap muted">Loading…</div>;
+  if (state === 'login') return <Login onDone={() => setState(decide(currentSession()))} />;
+  if (state === 'change-password') return <ForcedPasswordChange onDone={() => setState(decide(currentSession()))} />;
+  return <Dashboard choice={choice} setChoice={setChoice} theme={theme} />;
+}
+
 applyTheme(load('theme', 'system'));
-startRecording();
-live.start();
 render(<App />, document.getElementById('app'));

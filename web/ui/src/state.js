@@ -4,12 +4,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { History } from './history.js';
 import { LiveClient, liveUrl } from './live.js';
-import { token } from './auth.js';
+import { refresh, token } from './auth.js';
 
 export const host = 'local';
 export const topic = (family) => `hosts/${host}/${family}`;
 
-export const live = new LiveClient({ url: liveUrl(), token });
+// A socket refused for its credentials: renew the session (the next connection carries the new
+// cookie); if that fails, the session is over and the app shows its login screen.
+export const live = new LiveClient({ url: liveUrl(), token, onAuthError: () => refresh() });
 
 export const histories = {
   cpu: new History(),
@@ -75,7 +77,11 @@ function recordDisks(frame) {
   histories.disks.push(frame.timestamp_ms, values);
 }
 
+let recording = false;
+
 export function startRecording() {
+  if (recording) return;
+  recording = true;
   live.subscribe(topic('cpu'), recordCpu);
   live.subscribe(topic('memory'), recordMemory);
   live.subscribe(topic('load'), recordLoad);
