@@ -85,7 +85,7 @@ free_port() {
 wait_http() {
   local i
   for ((i = 0; i < 120; i++)); do
-    curl -sf -m 2 -o /dev/null "$1" && return 0
+    curl -sf -m 2 -o /dev/null "${hdr[@]}" "$1" && return 0
     alive "$2" || { echo "http_bench: server for $1 exited:" >&2; cat "$3" >&2; exit 1; }
     sleep 0.25
   done
@@ -117,8 +117,9 @@ spawn_to $((procs - 3))   # the three servers make up the rest
 : >"$work/empty.toml"
 unset_env=()
 while read -r v; do unset_env+=(-u "$v"); done < <(compgen -e | grep '^HYPERION_' || true)
+bench_add_user "$daemon" "$work/data"
 env "${unset_env[@]}" "$daemon" --config "$work/empty.toml" --listen 127.0.0.1:0 \
-  --data-dir "$work/data" 2>"$work/hyperiond.log" &
+  --data-dir "$work/data" "${bench_auth_flags[@]}" 2>"$work/hyperiond.log" &
 hyp=$!
 started+=($hyp)
 hyp_port=
@@ -138,6 +139,12 @@ ne=$!
 started+=($ne)
 ne_url=http://127.0.0.1:$ne_port
 
+# Every request carries the bench user's token (node_exporter and Glances ignore it).
+hdr=()
+wait_http "$hyp_url/healthz" "$hyp" "$work/hyperiond.log"
+token=$(bench_login "$hyp_url")
+[[ -n $token ]] || { echo "http_bench: cannot log in to hyperiond" >&2; exit 1; }
+hdr=(-H "Authorization: Bearer $token")
 wait_http "$hyp_url/api/v1/hosts/local/processes" "$hyp" "$work/hyperiond.log"
 wait_http "$ne_url/metrics" "$ne" "$work/node_exporter.log"
 log "hyperiond on $hyp_url, node_exporter on $ne_url; $(count_processes) processes"
@@ -186,7 +193,7 @@ log "one request at a time: 200 sequential /metrics requests"
 sequential() {   # $1 URL, $2 output file: one keep-alive connection, 20 warm-up requests
   local args=() i
   for ((i = 0; i < 220; i++)); do args+=(-o /dev/null "$1"); done
-  curl -s -m 30 --rate 50/s -w '%{num_connects} %{time_total}\n' "${args[@]}" >"$work/curl.out"
+  curl -s -m 30 --rate 50/s -w '%{num_connects} %{time_total}\n' "${hdr[@]}" "${args[@]}" >"$work/curl.out"
   # curl reuses its connection for every URL: only the first transfer may connect
   awk 'NR > 1 && $1 != 0 { bad = 1 } END { exit bad }' "$work/curl.out" ||
     { echo "http_bench: curl did not keep its connection to $1" >&2; exit 1; }
@@ -195,7 +202,7 @@ sequential() {   # $1 URL, $2 output file: one keep-alive connection, 20 warm-up
 fresh() {   # $1 URL, $2 output file: a new curl and connection each time, 50 a second
   local i
   for ((i = 0; i < 200; i++)); do
-    curl -s -m 5 -w '%{time_total}\n' -o /dev/null "$1"
+    curl -s -m 5 -w '%{time_total}\n' -o /dev/null "${hdr[@]}" "$1"
     sleep 0.015
   done >"$2"
 }
@@ -221,8 +228,8 @@ url[system.hyperiond]=$hyp_url/api/v1/hosts/local/system
 : >"$work/sizes.tsv"
 for k in metrics.hyperiond metrics.node_exporter processes.hyperiond processes.glances system.hyperiond; do
   printf '%s\t%s\t%s\n' "${k%%.*}" "${k#*.}" \
-    "$(curl -s -m 10 -o /dev/null -w '%{size_download}' "${url[$k]}")" >>"$work/sizes.tsv"
-  wrk -t2 -c10 -d2s --timeout 10s "${url[$k]}" >/dev/null   # warm-up, not recorded
+    "$(curl -s -m 10 -o /dev/null -w '%{size_download}' "${hdr[@]}" "${url[$k]}")" >>"$work/sizes.tsv"
+  wrk -t2 -c10 -d2s --timeout 10s "${hdr[@]}" "${url[$k]}" >/dev/null   # warm-up, not recorded
 done
 
 : >"$work/runs.tsv"
@@ -235,7 +242,7 @@ children_cpu() {
 run_wrk() {   # $1 endpoint, $2 server, $3 connections, $4 round
   local k=$1.$2 out=wrk-$1-$2-c$3-r$4.txt t0 t1 s0 s1 w0 w1
   children_cpu; w0=$REPLY; s0=$(date +%s.%N); t0=$(cpu_ticks "${pid[$2]}")
-  timeout $((duration + 30)) wrk -t2 -c"$3" -d"${duration}s" --timeout 10s --latency "${url[$k]}" >"$work/$out"
+  timeout $((duration + 30)) wrk -t2 -c"$3" -d"${duration}s" --timeout 10s --latency "${hdr[@]}" "${url[$k]}" >"$work/$out"
   t1=$(cpu_ticks "${pid[$2]}"); s1=$(date +%s.%N); children_cpu; w1=$REPLY
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" $((t1 - t0)) "$hz" \
     "$(elapsed "$s0" "$s1")" "$out" "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" >>"$work/runs.tsv"

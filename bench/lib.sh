@@ -43,3 +43,16 @@ status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
 
 # True while process $1 exists and is not a zombie.
 alive() { [[ -r /proc/$1/stat ]] && [[ $(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null) != Z ]]; }
+
+# Benchmarks read the API as a user: `bench` (admin) is added to the data directory before the
+# daemon starts, and bench_login gets its access token. Start the daemon with
+# "${bench_auth_flags[@]}" so that the token outlives the run.
+bench_password=quartz-meadow-4242
+bench_auth_flags=(--auth-access-token-ttl 1d)
+bench_add_user() {  # $1 hyperiond, $2 data directory
+  printf '%s\n' "$bench_password" | "$1" user add bench --role admin --password-stdin --data-dir "$2" >/dev/null
+}
+bench_login() {  # $1 base URL; prints the access token
+  curl -sf -m 10 -H 'Content-Type: application/json' -d "{\"username\":\"bench\",\"password\":\"$bench_password\"}" \
+    "$1/api/v1/auth/login" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
+}

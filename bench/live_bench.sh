@@ -84,7 +84,7 @@ thread_ticks() {
   echo "${acc[*]}"
 }
 
-live_clients() { curl -s -m 2 "$url/metrics" | awk '$1 == "hyperion_live_clients" { print $2 }'; }
+live_clients() { curl -s -m 2 -H "Authorization: Bearer $token" "$url/metrics" | awk '$1 == "hyperion_live_clients" { print $2 }'; }
 # "STATE RECVQ SENDQ" of the TCP socket whose local port is $1, or "gone".
 sock_state() {
   local line
@@ -114,8 +114,9 @@ t0=$SECONDS
 : >"$work/empty.toml"
 unset_env=()
 while read -r v; do unset_env+=(-u "$v"); done < <(compgen -e | grep '^HYPERION_' || true)
+bench_add_user "$daemon" "$work/data"
 env "${unset_env[@]}" "$daemon" --config "$work/empty.toml" --listen 127.0.0.1:0 \
-  --data-dir "$work/data" --live-max-clients 2000 2>"$work/hyperiond.log" &
+  --data-dir "$work/data" --live-max-clients 2000 "${bench_auth_flags[@]}" 2>"$work/hyperiond.log" &
 hyp=$!
 started+=("$hyp")
 port=
@@ -126,10 +127,12 @@ done
 [[ -n $port ]] || { echo "live_bench: hyperiond did not report its port" >&2; cat "$work/hyperiond.log" >&2; exit 1; }
 url=http://127.0.0.1:$port
 for ((i = 0; i < 100; i++)); do
-  curl -sf -m 2 -o /dev/null "$url/api/v1/hosts/local/system" && break
+  curl -sf -m 2 -o /dev/null "$url/healthz" && break
   alive "$hyp" || { echo "live_bench: hyperiond exited:" >&2; cat "$work/hyperiond.log" >&2; exit 1; }
   sleep 0.1
 done
+token=$(bench_login "$url")
+[[ -n $token ]] || { echo "live_bench: cannot log in to hyperiond" >&2; exit 1; }
 log "hyperiond on $url; $(count_processes) processes on the machine"
 
 {
@@ -177,7 +180,7 @@ cpids=()
 per=$(((clients + client_procs - 1) / client_procs))
 for ((k = 0; k < client_procs; k++)); do
   first=$((k * per)); n=$((clients - first < per ? clients - first : per))
-  "$py" bench/live/clients.py --url "ws://127.0.0.1:$port/api/v1/live" --clients "$n" --first-id "$first" \
+  "$py" bench/live/clients.py --token "$token" --url "ws://127.0.0.1:$port/api/v1/live" --clients "$n" --first-id "$first" \
     --ramp "$ramp" --seconds "$seconds" --ready-file "$work/ready.$k" --go-file "$work/go" \
     --out "$work/frames.$k.tsv" 2>"$work/clients.$k.log" &
   cpids+=($!)
@@ -197,7 +200,7 @@ cat "$work"/ready.* >"$work/ready.txt"
 log "connected: $(awk '{ s += $1; t += $2 } END { print s "/" t }' "$work/ready.txt") subscribed, hyperion_live_clients $(live_clients)"
 sleep 2   # the upgrades are done; let one tick pass
 
-"$py" bench/live/stalled.py --port "$port" --port-file "$work/stalled.port" \
+"$py" bench/live/stalled.py --token "$token" --port "$port" --port-file "$work/stalled.port" \
   hosts/local/system hosts/local/processes >"$work/stalled.out" 2>"$work/stalled.log" &
 stalled=$!
 started+=("$stalled")

@@ -118,6 +118,7 @@ class Bench:
         try:
             ws = await websockets.client.connect(
                 a.url, create_protocol=StampedProtocol, compression=None,
+                extra_headers={"Authorization": "Bearer " + a.token},
                 ping_interval=None,   # the daemon pings a silent client; we answer (pong) as any library does
                 open_timeout=30, max_size=4 * 1024 * 1024, close_timeout=1,
                 read_limit=2**24)   # never pause reading (the transport would take the socket back)
@@ -223,6 +224,7 @@ class Bench:
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", required=True)
+    p.add_argument("--token", required=True, help="an access token (Authorization: Bearer)")
     p.add_argument("--topic", default="hosts/local/system")
     p.add_argument("--clients", type=int, default=1000)
     p.add_argument("--first-id", type=int, default=0)

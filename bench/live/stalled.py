@@ -38,6 +38,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--token", required=True, help="an access token (Authorization: Bearer)")
     p.add_argument("--rcvbuf", type=int, default=4096)
     p.add_argument("--port-file", required=True)
     p.add_argument("topics", nargs="+")
@@ -48,7 +49,8 @@ def main():
     s.connect((a.host, a.port))
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall((f"GET /api/v1/live HTTP/1.1\r\nHost: {a.host}:{a.port}\r\nUpgrade: websocket\r\n"
-               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+               f"Authorization: Bearer {a.token}\r\n\r\n").encode())
     head = b""
     while b"\r\n\r\n" not in head:
         # One byte at a time: read the answer's header and nothing after it.
