@@ -192,6 +192,12 @@ constexpr auto kSettings = std::to_array<Setting>({
      .help = "at shutdown, how long requests in progress may take to finish",
      .field = +[](Config& c) -> auto& { return c.http.shutdown_grace; }},
 
+    {.key = "http.cors_allowed_origins", .flag = "--http-cors-allowed-origins", .env = "HYPERION_HTTP_CORS_ALLOWED_ORIGINS",
+     .kind = Kind::string, .metavar = "ORIGINS", .default_text = "",
+     .help = "comma-separated origins (https://host:port) whose pages may call the API with a bearer token (CORS); "
+             "empty: none",
+     .field = +[](Config& c) -> auto& { return c.http.cors_allowed_origins; }},
+
     {.key = "metrics.top_processes", .flag = "--metrics-top-processes", .env = "HYPERION_METRICS_TOP_PROCESSES",
      .kind = Kind::integer, .metavar = "N", .default_text = "10", .min = 0, .max = 100,
      .help = "processes with the most CPU and memory exported in /metrics",

@@ -185,20 +185,26 @@ web::ServerLimits server_limits(const HttpLimits& h) {
   return l;
 }
 
-web::ServerLimits server_limits(const Config& c) {
-  auto l = server_limits(c.http);
-  l.live_max_clients = c.live.max_clients;
-  l.live_max_message_bytes = c.live.max_message_bytes;
-  l.live_ping_interval = c.live.ping_interval;
-  std::string_view rest = c.live.allowed_origins;
+std::vector<std::string> comma_list(std::string_view rest) {
+  std::vector<std::string> out;
   while (!rest.empty()) {
     const auto comma = rest.find(',');
     auto item = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) l.live_allowed_origins.emplace_back(item);
+    if (!item.empty()) out.emplace_back(item);
   }
+  return out;
+}
+
+web::ServerLimits server_limits(const Config& c) {
+  auto l = server_limits(c.http);
+  l.live_max_clients = c.live.max_clients;
+  l.live_max_message_bytes = c.live.max_message_bytes;
+  l.live_ping_interval = c.live.ping_interval;
+  l.live_allowed_origins = comma_list(c.live.allowed_origins);
+  l.cors_allowed_origins = comma_list(c.http.cors_allowed_origins);
   return l;
 }
 

@@ -83,6 +83,7 @@ std::map<std::string, std::string> custom_values() {
       {"live.ping_interval", "30s"},
       {"live.allowed_origins", "https://grafana.example:3000"},
       {"metrics.public", "true"},
+      {"http.cors_allowed_origins", "https://grafana.example:3000"},
       {"auth.access_token_ttl", "5m"},
       {"auth.refresh_token_ttl", "30d"},
       {"auth.max_failed_logins", "3"},
@@ -128,6 +129,7 @@ Config custom_config() {
   c.live.ping_interval = 30s;
   c.live.allowed_origins = "https://grafana.example:3000";
   c.metrics.public_access = true;
+  c.http.cors_allowed_origins = "https://grafana.example:3000";
   c.auth.access_token_ttl = 5min;
   c.auth.refresh_token_ttl = 30 * 24h;
   c.auth.max_failed_logins = 3;

@@ -321,6 +321,28 @@ class Sessions(unittest.TestCase):
                 self.assertIn("frame-ancestors 'none'", headers["content-security-policy"])
                 self.assertNotIn("access-control-allow-origin", headers)  # CORS is off
 
+    def test_cors_only_for_allowed_origins(self):
+        d = Daemon(*AUTH_FAST, "--http-cors-allowed-origins", "https://grafana.example:3000")
+        try:
+            status, headers, _ = d.get("/api/v1/hosts", method="OPTIONS", auth=False, headers={
+                "Origin": "https://grafana.example:3000", "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization"})
+            self.assertEqual(status, 204)
+            self.assertEqual(headers["access-control-allow-origin"], "https://grafana.example:3000")
+            self.assertIn("Authorization", headers["access-control-allow-headers"])
+            status, headers, _ = d.get("/api/v1/hosts", headers={"Origin": "https://grafana.example:3000"})
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["access-control-allow-origin"], "https://grafana.example:3000")
+            self.assertIn("Origin", headers["vary"])
+            status, headers, _ = d.get("/api/v1/hosts", headers={"Origin": "https://evil.example"})
+            self.assertNotIn("access-control-allow-origin", headers)
+            status, headers, _ = d.get("/api/v1/hosts", method="OPTIONS", auth=False, headers={
+                "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+            self.assertNotIn("access-control-allow-origin", headers)
+            self.assertNotEqual(status, 204)
+        finally:
+            d.stop()
+
     def test_totp_over_http_with_oathtool(self):
         self.assertEqual(add_user(self.d.data_dir, "twofactor", "viewer", "authenticator-pass-1").returncode, 0)
         time.sleep(1.2)

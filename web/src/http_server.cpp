@@ -190,6 +190,24 @@ class Session : public std::enable_shared_from_this<Session> {
     hr.body = std::move(req.body());
     hr.remote_address = remote_address();
 
+    // CORS, only for the origins in http.cors_allowed_origins: a preflight is answered here;
+    // other responses get the allow headers in send().
+    cors_origin_.clear();
+    if (const auto origin = hr.header("origin"); !origin.empty()) {
+      for (const auto& allowed : server_.limits.cors_allowed_origins) {
+        if (origin == allowed) cors_origin_ = std::string(origin);
+      }
+    }
+    if (hr.method == "OPTIONS" && !cors_origin_.empty() && !hr.header("access-control-request-method").empty()) {
+      HttpResponse preflight;
+      preflight.status = 204;
+      preflight.content_type = "text/plain";
+      preflight.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, DELETE");
+      preflight.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      preflight.headers.emplace_back("Access-Control-Max-Age", "600");
+      return send(preflight, version, keep_alive, head, gzip_ok, "other", hr.method);
+    }
+
     auto match = server_.router.match(hr.method, hr.path);
     HttpResponse r;
     std::string handler = "other";
@@ -335,13 +353,19 @@ class Session : public std::enable_shared_from_this<Session> {
       if (k == "Set-Cookie") res_.insert(k, v);
       else res_.set(k, v);
     }
+    if (!cors_origin_.empty()) {
+      // Bearer tokens only: the session cookies are SameSite=Strict and never sent cross-site.
+      res_.set("Access-Control-Allow-Origin", cors_origin_);
+      res_.set("Access-Control-Expose-Headers", "Retry-After, WWW-Authenticate");
+      res_.set(http::field::vary, "Origin");
+    }
 
     body_owned_.clear();
     body_shared_.reset();
     std::string_view payload = r.payload();
     const bool can_gzip = server_.limits.gzip_min_bytes > 0 && payload.size() >= server_.limits.gzip_min_bytes &&
                           compressible(r.content_type) && !r.has_header("Content-Encoding");
-    if (can_gzip) res_.set(http::field::vary, "Accept-Encoding");
+    if (can_gzip) res_.set(http::field::vary, cors_origin_.empty() ? "Accept-Encoding" : "Origin, Accept-Encoding");
     if (can_gzip && gzip_ok) {
       if (r.shared_body) {
         body_shared_ = server_.gzip_shared(r.shared_body);
@@ -392,6 +416,7 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::span_body<const char>> res_;
   std::string body_owned_;
   std::shared_ptr<const std::string> body_shared_;
+  std::string cors_origin_;  // the request's Origin when it is allowed (CORS)
   bool busy_ = false;
   bool first_ = true;
   Clock::time_point started_ = Clock::now();

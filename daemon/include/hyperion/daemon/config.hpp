@@ -52,6 +52,7 @@ struct HttpLimits {
   std::chrono::milliseconds write_timeout{30'000};
   std::uint64_t gzip_min_bytes = 1024;                // 0: never gzip
   std::chrono::milliseconds shutdown_grace{1'500};
+  std::string cors_allowed_origins;  // comma-separated; empty: no CORS
 
   bool operator==(const HttpLimits&) const = default;
 };
