@@ -32,6 +32,8 @@ if [ "$tests" -eq 1 ]; then
     chromium fonts-liberation fonts-dejavu-core
     # an independent TOTP client to check our codes against
     oathtool
+    # openssl makes the certificates of the TLS tests
+    openssl
   )
 fi
 # The dashboard is bundled with Node.js at build time. Use the one on the machine when it is

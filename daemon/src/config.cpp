@@ -252,6 +252,14 @@ constexpr auto kSettings = std::to_array<Setting>({
      .kind = Kind::size, .metavar = "SIZE", .default_text = "64MiB", .min = 8 * kMiB, .max = kGiB,
      .help = "Argon2id memory for new password hashes",
      .field = +[](Config& c) -> auto& { return c.auth.password_memory; }},
+
+    {.key = "tls.certificate", .flag = "--tls-certificate", .env = "HYPERION_TLS_CERTIFICATE", .kind = Kind::string,
+     .metavar = "FILE", .default_text = "",
+     .help = "serve HTTPS with this PEM certificate chain (with tls.key); read again on SIGHUP",
+     .field = +[](Config& c) -> auto& { return c.tls.certificate; }},
+    {.key = "tls.key", .flag = "--tls-key", .env = "HYPERION_TLS_KEY", .kind = Kind::string, .metavar = "FILE",
+     .default_text = "", .help = "the PEM private key of tls.certificate",
+     .field = +[](Config& c) -> auto& { return c.tls.key; }},
 });
 #pragma GCC diagnostic pop
 

@@ -220,6 +220,7 @@ void warn_restart_only(const Config& running, const Config& loaded, Logger& log)
   if (!(loaded.metrics == running.metrics)) warn("metrics.*");
   if (!(loaded.live == running.live)) warn("live.*");
   if (!(loaded.auth == running.auth)) warn("auth.*");
+  if (loaded.tls.certificate.empty() != running.tls.certificate.empty()) warn("turning tls on or off");
 }
 
 }  // namespace
@@ -228,9 +229,9 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   Config config = invocation.config;
   Logger log(config.log_level, ::getenv("JOURNAL_STREAM") != nullptr);
 
-  if (!is_loopback(config.listen_host)) {
+  if (!is_loopback(config.listen_host) && config.tls.certificate.empty()) {
     log.warn("listen: {} is reachable from the network over plain HTTP: passwords and tokens cross it "
-             "unencrypted; put a TLS-terminating proxy in front",
+             "unencrypted; set tls.certificate and tls.key, or put a TLS-terminating proxy in front",
              config.listen);
   }
   std::error_code ec;
@@ -285,7 +286,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.system.count());
   web::register_api(router, ctx);
   web::register_dashboard(router);
-  web::register_auth_api(router, auth, web::AuthApiOptions{});
+  web::register_auth_api(router, auth, web::AuthApiOptions{.secure_cookies = !config.tls.certificate.empty()});
   const std::size_t top = config.metrics.top_processes;
   router.add({"GET", "/metrics", "Prometheus metrics: node_exporter names where they exist, hyperion_* otherwise",
               config.metrics.public_access ? "public" : "viewer", [&store, &sampler, &server_ptr, start_time, top](const web::HttpRequest&, const web::RouteParams&) {
@@ -307,6 +308,18 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
 
   web::HttpServer server(router, server_limits(config));
   server.require_auth(auth);
+  if (config.tls.certificate.empty() != config.tls.key.empty()) {
+    log.error("tls: set both tls.certificate and tls.key, or neither");
+    return 2;
+  }
+  if (!config.tls.certificate.empty()) {
+    try {
+      server.use_tls(config.tls.certificate, config.tls.key);
+    } catch (const std::exception& e) {
+      log.error("{}", e.what());
+      return 1;
+    }
+  }
   server_ptr = &server;
   live_ptr = &server;
   try {
@@ -318,7 +331,8 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   sampler.start();
   server.start();
   const bool v6 = config.listen_host.find(':') != std::string::npos;
-  log.info("listening on http://{}{}{}:{}", v6 ? "[" : "", config.listen_host, v6 ? "]" : "", server.port());
+  log.info("listening on {}://{}{}{}:{}", server.tls() ? "https" : "http", v6 ? "[" : "", config.listen_host, v6 ? "]" : "",
+           server.port());
   sd_notifyf(0, "READY=1\nSTATUS=serving on port %u", static_cast<unsigned>(server.port()));
 
   std::uint64_t watchdog_usec = 0;
@@ -344,6 +358,16 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
         warn_restart_only(config, fresh, log);
         log.set_level(fresh.log_level);
         sampler.set_intervals(fresh.intervals);
+        // A renewed certificate takes effect for new connections; a bad one is refused and the
+        // running one kept. Turning TLS on or off needs a restart.
+        if (server.tls() && !fresh.tls.certificate.empty() && !fresh.tls.key.empty()) {
+          try {
+            server.use_tls(fresh.tls.certificate, fresh.tls.key);
+            log.info("reload: TLS certificate {} loaded", fresh.tls.certificate);
+          } catch (const std::exception& e) {
+            log.error("reload: {}; keeping the running certificate", e.what());
+          }
+        }
         config.log_level = fresh.log_level;
         config.intervals = fresh.intervals;
         log.info("reloaded the configuration{}", reloaded.invocation.config_path.empty()

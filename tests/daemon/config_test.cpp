@@ -84,6 +84,8 @@ std::map<std::string, std::string> custom_values() {
       {"live.allowed_origins", "https://grafana.example:3000"},
       {"metrics.public", "true"},
       {"http.cors_allowed_origins", "https://grafana.example:3000"},
+      {"tls.certificate", "/etc/hyperion/cert.pem"},
+      {"tls.key", "/etc/hyperion/key.pem"},
       {"auth.access_token_ttl", "5m"},
       {"auth.refresh_token_ttl", "30d"},
       {"auth.max_failed_logins", "3"},
@@ -130,6 +132,8 @@ Config custom_config() {
   c.live.allowed_origins = "https://grafana.example:3000";
   c.metrics.public_access = true;
   c.http.cors_allowed_origins = "https://grafana.example:3000";
+  c.tls.certificate = "/etc/hyperion/cert.pem";
+  c.tls.key = "/etc/hyperion/key.pem";
   c.auth.access_token_ttl = 5min;
   c.auth.refresh_token_ttl = 30 * 24h;
   c.auth.max_failed_logins = 3;

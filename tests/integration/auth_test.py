@@ -21,6 +21,17 @@ def body_json(raw):
     return json.loads(raw) if raw else None
 
 
+def login_when_seen(d, name, password, timeout=10):
+    """Logs in as a user just added by `hyperiond user` (another process): the daemon sees it
+    within about a second; a loaded machine may take longer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, headers, body = d.login(name, password)
+        if status == 200 or time.monotonic() > deadline:
+            return status, headers, body
+        time.sleep(0.2)
+
+
 class RouteTable(unittest.TestCase):
     """Walks the whole route table (from /api/v1/openapi.json, which is generated from it): each
     route refuses no credentials with 401, a role below its own with 403, and serves its role."""
@@ -34,10 +45,9 @@ class RouteTable(unittest.TestCase):
         # victims of the admin routes that change users
         for name in ("target1", "target2"):
             assert add_user(cls.d.data_dir, name, "viewer", "target-password-999").returncode == 0
-        time.sleep(1.2)  # the daemon picks up users added by another process within a second
         cls.tokens = {}
         for name, password in PASSWORDS.items():
-            status, _, body = cls.d.login(name, password)
+            status, _, body = login_when_seen(cls.d, name, password)
             assert status == 200, body
             cls.tokens[name[:-1]] = body["access_token"]
 
@@ -241,11 +251,14 @@ class Sessions(unittest.TestCase):
                 self.assertEqual(status, 401)
                 return time.perf_counter() - start
             d.login(TEST_USER, "warm-up-wrong-password")
-            known = statistics.median(timed(TEST_USER) for _ in range(7))
-            unknown = statistics.median(timed("no-such-user") for _ in range(7))
-            # Both verify one Argon2id hash (~tens of ms); a missing user skipping it would be ~0.
-            self.assertGreater(unknown / known, 0.6, (known, unknown))
-            self.assertLess(unknown / known, 1.6, (known, unknown))
+            known, unknown = [], []
+            for _ in range(9):  # interleaved, so that a burst of load hits both alike
+                known.append(timed(TEST_USER))
+                unknown.append(timed("no-such-user"))
+            known, unknown = statistics.median(known), statistics.median(unknown)
+            # Both verify one Argon2id hash (~120 ms); a missing user skipping it would be ~1 ms.
+            self.assertGreater(unknown / known, 0.5, (known, unknown))
+            self.assertLess(unknown / known, 2.0, (known, unknown))
         finally:
             d.stop()
 
@@ -279,8 +292,7 @@ class Sessions(unittest.TestCase):
 
     def test_password_change_ends_other_sessions(self):
         self.assertEqual(add_user(self.d.data_dir, "changer", "viewer", "first-secret-word-1").returncode, 0)
-        time.sleep(1.2)
-        _, _, other = self.d.login("changer", "first-secret-word-1")
+        _, _, other = login_when_seen(self.d, "changer", "first-secret-word-1")
         _, _, mine = self.d.login("changer", "first-secret-word-1")
         status, _, body = self.post("/api/v1/auth/password", {"current_password": "first-secret-word-1",
                                                               "new_password": "second-secret-word-2"},
@@ -345,8 +357,7 @@ class Sessions(unittest.TestCase):
 
     def test_totp_over_http_with_oathtool(self):
         self.assertEqual(add_user(self.d.data_dir, "twofactor", "viewer", "authenticator-pass-1").returncode, 0)
-        time.sleep(1.2)
-        _, _, t = self.d.login("twofactor", "authenticator-pass-1")
+        _, _, t = login_when_seen(self.d, "twofactor", "authenticator-pass-1")
         status, _, enrol = self.post("/api/v1/auth/totp", {}, token=t["access_token"])
         self.assertEqual(status, 200)
         self.assertTrue(enrol["otpauth_uri"].startswith("otpauth://totp/Hyperion:twofactor?secret=" + enrol["secret"]))
@@ -442,8 +453,7 @@ class UserCommand(unittest.TestCase):
             r = self.run_user(d.data_dir, "list")
             self.assertIn(b"ops", r.stdout)
             self.assertIn(b"operator", r.stdout)
-            time.sleep(1.2)
-            status, _, t = d.login("ops", "pager-rotation-12345")
+            status, _, t = login_when_seen(d, "ops", "pager-rotation-12345")
             self.assertEqual(status, 200)
             token = t["access_token"]
             self.assertEqual(self.run_user(d.data_dir, "disable", "ops").returncode, 0)

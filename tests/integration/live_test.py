@@ -14,8 +14,10 @@ from server_test import Daemon, FAST
 
 
 class WebSocket:
-    def __init__(self, port, path="/api/v1/live", origin=None, timeout=5, token=None, cookie=None):
+    def __init__(self, port, path="/api/v1/live", origin=None, timeout=5, token=None, cookie=None, tls=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()
         headers = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
                    "Connection: Upgrade", "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13"]

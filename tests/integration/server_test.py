@@ -38,13 +38,14 @@ def add_user(data_dir, name, role, password, *extra):
 class Daemon:
     """A running hyperiond; stop() sends SIGTERM and returns (exit code, seconds to exit)."""
 
-    def __init__(self, *args, env=None, user=True):
+    def __init__(self, *args, env=None, user=True, tls=None):
         self.dir = tempfile.TemporaryDirectory(prefix="hyperion-test-")
         self.data_dir = os.path.join(self.dir.name, "var")
         self.stderr_path = os.path.join(self.dir.name, "stderr.log")
         self.stderr = open(self.stderr_path, "w+b")
         self.token = None
         self.user = user
+        self.tls = tls  # an ssl.SSLContext that trusts the daemon's certificate: speak HTTPS
         if user:
             r = add_user(self.data_dir, TEST_USER, "admin", TEST_PASSWORD)
             assert r.returncode == 0, r.stderr
@@ -75,7 +76,7 @@ class Daemon:
     def _wait_for_port(self):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", self.log_bytes())
+            m = re.search(rb"listening on https?://127\.0\.0\.1:(\d+)", self.log_bytes())
             if m:
                 return int(m.group(1))
             if self.proc.poll() is not None:
@@ -101,6 +102,8 @@ class Daemon:
         raise RuntimeError("no data after %ss" % timeout)
 
     def connection(self, timeout=5):
+        if self.tls:
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=self.tls)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def get(self, path, method="GET", headers=None, body=None, auth=True):

@@ -63,7 +63,7 @@ export class Daemon {
     });
     d.proc.stderr.on('data', (b) => (d.log += b.toString()));
     d.exited = new Promise((resolve) => d.proc.on('exit', (code, signal) => resolve({ code, signal })));
-    const m = await until('hyperiond to listen', () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(d.log) || (d.proc.exitCode !== null && fail(`hyperiond exited: ${d.log}`)), 10000, 20);
+    const m = await until('hyperiond to listen', () => /listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(d.log) || (d.proc.exitCode !== null && fail(`hyperiond exited: ${d.log}`)), 10000, 20);
     d.port = Number(m[1]);
     d.url = `http://127.0.0.1:${d.port}/`;
     // the first samples (the API answers 503 before them)

@@ -16,6 +16,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+#include <type_traits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -79,47 +83,64 @@ std::shared_ptr<const std::string> HttpServer::Impl::gzip_shared(const std::shar
   return value;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One HTTP connection; Stream is beast::tcp_stream (plain) or TlsStream.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server)
+  Session(Stream&& stream, HttpServer::Impl& server)
       : server_(server),
-        stream_(std::move(socket)),
+        stream_(std::move(stream)),
         buffer_(static_cast<std::size_t>(server.limits.max_header_bytes + server.limits.max_body_bytes + 8192)) {
     server_.sessions.insert(this);
     ++server_.open;
   }
-  ~Session() {
+  ~Session() override {
     server_.sessions.erase(this);
     --server_.open;
   }
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        // The handshake, under the same deadline as a request header.
+        self->lowest().expires_after(self->server_.limits.header_timeout);
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->close();
+          self->wait_for_request();
+        });
+      } else {
+        self->wait_for_request();
+      }
+    });
   }
 
   // Called on the io thread when the server drains: an idle connection closes now; one
   // with a request in flight finishes it (its response says Connection: close).
-  void drain() {
+  void drain() override {
     if (!busy_) {
       beast::error_code ec;
-      stream_.socket().cancel(ec);
-      stream_.socket().close(ec);
+      lowest().socket().cancel(ec);
+      lowest().socket().close(ec);
     }
   }
-  void force_close() {
+  void force_close() override {
     beast::error_code ec;
-    stream_.socket().close(ec);
+    lowest().socket().close(ec);
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   // Phase 1: wait for the first bytes of the next request, under the idle timeout.
   void wait_for_request() {
     busy_ = false;
     if (server_.draining) return close();
     if (buffer_.size() > 0) return read_request();  // pipelined: already here
-    stream_.expires_after(first_ ? server_.limits.header_timeout : server_.limits.idle_timeout);
+    lowest().expires_after(first_ ? server_.limits.header_timeout : server_.limits.idle_timeout);
     const std::size_t room = std::min<std::size_t>(4096, buffer_.max_size() - buffer_.size());
-    stream_.async_read_some(buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    stream_.async_read_some(buffer_.prepare(room), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) return self->close();  // idle timeout, EOF, reset, or closed by a drain
       self->buffer_.commit(n);
       self->read_request();
@@ -133,8 +154,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(server_.limits.max_header_bytes, UINT32_MAX)));
     parser_->body_limit(server_.limits.max_body_bytes);
-    stream_.expires_after(server_.limits.header_timeout);
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    lowest().expires_after(server_.limits.header_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_read(ec);
     });
   }
@@ -242,7 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string remote_address() {
     beast::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
+    const auto ep = lowest().socket().remote_endpoint(ec);
     return ec ? std::string() : ep.address().to_string();
   }
 
@@ -277,7 +298,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // A blocking handler: run on the worker thread, answered back on this connection's thread.
   void run_on_worker(const Route& route, RouteParams params, HttpRequest hr, unsigned version, bool keep_alive,
                      bool head, bool gzip_ok) {
-    asio::post(server_.worker, [self = shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
+    asio::post(server_.worker, [self = this->shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
                                 version, keep_alive, head, gzip_ok]() mutable {
       auto r = call(route, hr, params);
       asio::post(self->stream_.get_executor(), [self, &route, r = std::move(r), method = std::move(hr.method), version,
@@ -321,7 +342,8 @@ class Session : public std::enable_shared_from_this<Session> {
       principal = std::move(hr.principal);
     }
     server_.record("/api/v1/live", "GET", 101, std::chrono::duration<double>(Clock::now() - started_).count());
-    start_live_session(server_, stream_.release_socket(), std::move(req), std::move(principal));
+    lowest().expires_never();  // the WebSocket keeps its own time (pings, idle timeout)
+    start_live_session(server_, std::move(stream_), std::move(req), std::move(principal));
   }
 
   bool origin_allowed(std::string_view origin, std::string_view host) const {
@@ -394,8 +416,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     server_.record(handler, method, r.status, seconds);
 
-    stream_.expires_after(server_.limits.write_timeout);
-    http::async_write(stream_, res_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+    lowest().expires_after(server_.limits.write_timeout);
+    http::async_write(stream_, res_, [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
       if (ec || !keep_alive) return self->close();
       self->first_ = false;
       self->wait_for_request();
@@ -405,12 +427,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void close() {
     busy_ = false;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().close(ec);
   }
 
   HttpServer::Impl& server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::span_body<const char>> res_;
@@ -467,7 +489,11 @@ void HttpServer::Impl::do_accept() {
     } else {
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), *this)->start();
+      if (tls) {
+        std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls), *this)->start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this)->start();
+      }
     }
     do_accept();
   });
@@ -508,6 +534,33 @@ std::uint16_t HttpServer::port() const noexcept { return impl_->bound_port; }
 
 void HttpServer::require_auth(const auth::AuthService& auth) { impl_->auth = &auth; }
 
+void HttpServer::use_tls(const std::string& certificate_file, const std::string& key_file) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  const auto load = [&](const char* what, const std::string& file, auto&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("tls: {} {}: {}", what, file, e.what()));
+    }
+  };
+  load("certificate", certificate_file, [&] { ctx->use_certificate_chain_file(certificate_file); });
+  load("key", key_file, [&] { ctx->use_private_key_file(key_file, asio::ssl::context::pem); });
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    throw std::runtime_error(fmt::format("tls: the key {} does not match the certificate {}", key_file, certificate_file));
+  }
+  impl_->tls_enabled = true;
+  if (!impl_->thread.joinable()) {
+    impl_->tls = std::move(ctx);
+    return;
+  }
+  asio::post(impl_->ioc, [impl = impl_.get(), ctx = std::move(ctx)]() mutable { impl->tls = std::move(ctx); });
+}
+
+bool HttpServer::tls() const noexcept { return impl_->tls_enabled; }
+
 void HttpServer::run_blocking(std::function<void()> fn) {
   asio::post(impl_->worker, [fn = std::move(fn)] {
     try {
@@ -531,7 +584,7 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     s.draining = true;
     beast::error_code ec;
     s.acceptor.close(ec);
-    for (auto* session : std::vector<Session*>(s.sessions.begin(), s.sessions.end())) session->drain();
+    for (auto* session : std::vector<SessionBase*>(s.sessions.begin(), s.sessions.end())) session->drain();
     close_live_sessions(s);
   });
   const auto deadline = Clock::now() + grace;
@@ -539,7 +592,7 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   asio::post(s.ioc, [&s] {
-    for (auto* session : std::vector<Session*>(s.sessions.begin(), s.sessions.end())) session->force_close();
+    for (auto* session : std::vector<SessionBase*>(s.sessions.begin(), s.sessions.end())) session->force_close();
   });
   const auto hard = Clock::now() + std::chrono::milliseconds(200);
   while (s.open > 0 && Clock::now() < hard) std::this_thread::sleep_for(std::chrono::milliseconds(5));

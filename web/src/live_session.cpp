@@ -9,7 +9,9 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -48,14 +50,16 @@ std::shared_ptr<const std::string> control_frame(std::string_view kind, const st
 
 }  // namespace
 
-class LiveSession : public std::enable_shared_from_this<LiveSession> {
+// Stream is beast::tcp_stream (plain) or TlsStream.
+template <class Stream>
+class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<LiveSession<Stream>> {
  public:
-  LiveSession(tcp::socket socket, HttpServer::Impl& server, std::optional<auth::Principal> principal)
-      : server_(server), ws_(std::move(socket)), principal_(std::move(principal)), auth_timer_(ws_.get_executor()) {
+  LiveSession(Stream stream, HttpServer::Impl& server, std::optional<auth::Principal> principal)
+      : server_(server), ws_(std::move(stream)), principal_(std::move(principal)), auth_timer_(ws_.get_executor()) {
     server_.live.sessions.insert(this);
     ++server_.live_open;
   }
-  ~LiveSession() {
+  ~LiveSession() override {
     server_.live.sessions.erase(this);
     --server_.live_open;
   }
@@ -69,7 +73,7 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
     t.keep_alive_pings = true;
     ws_.set_option(t);
     ws_.read_message_max(static_cast<std::size_t>(server_.limits.live_max_message_bytes));
-    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
+    ws_.async_accept(request, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;
       self->accepted_ = true;
       if (self->needs_auth()) {
@@ -85,7 +89,7 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   }
 
   // A new snapshot: offer every subscribed topic whose frame changed and whose interval passed.
-  void offer_all() {
+  void offer_all() override {
     if (server_.auth && principal_ && !server_.auth->still_valid(*principal_)) {
       // Expired, logged out, disabled, demoted: the client reconnects with fresh credentials.
       principal_.reset();
@@ -100,7 +104,7 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
     write_next();
   }
 
-  void close() {
+  void close() override {
     beast::error_code ec;
     auth_timer_.cancel();
     beast::get_lowest_layer(ws_).socket().close(ec);
@@ -117,7 +121,7 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   };
 
   void read() {
-    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;  // closed, timed out (no pong), or a message over the size limit
       const std::string text = beast::buffers_to_string(self->in_.data());
       self->in_.consume(self->in_.size());
@@ -287,13 +291,13 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
         // Said why (an error frame); now a proper close: 1008, policy violation.
         closing_ = true;
         ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "authentication"),
-                        [self = shared_from_this()](beast::error_code) { self->close(); });
+                        [self = this->shared_from_this()](beast::error_code) { self->close(); });
       }
       return;
     }
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(*current_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_write(asio::buffer(*current_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       self->writing_ = false;
       self->current_.reset();
       if (ec) return self->close();
@@ -302,7 +306,7 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   }
 
   HttpServer::Impl& server_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   beast::flat_buffer in_;
   std::map<std::string, Subscription, std::less<>> subs_;
   std::deque<std::pair<std::string, std::shared_ptr<const std::string>>> pending_;  // one per topic at most
@@ -336,16 +340,21 @@ void LiveHub::publish(std::shared_ptr<const collectors::Snapshot> snapshot) {
     cache.clear();  // nobody listens: keep no frames
     return;
   }
-  for (auto* s : std::vector<LiveSession*>(sessions.begin(), sessions.end())) s->offer_all();
+  for (auto* s : std::vector<LiveSessionBase*>(sessions.begin(), sessions.end())) s->offer_all();
 }
 
-void start_live_session(HttpServer::Impl& server, tcp::socket socket, http::request<http::string_body> request,
+void start_live_session(HttpServer::Impl& server, beast::tcp_stream stream, http::request<http::string_body> request,
                         std::optional<auth::Principal> principal) {
-  std::make_shared<LiveSession>(std::move(socket), server, std::move(principal))->run(std::move(request));
+  std::make_shared<LiveSession<beast::tcp_stream>>(std::move(stream), server, std::move(principal))->run(std::move(request));
+}
+
+void start_live_session(HttpServer::Impl& server, TlsStream stream, http::request<http::string_body> request,
+                        std::optional<auth::Principal> principal) {
+  std::make_shared<LiveSession<TlsStream>>(std::move(stream), server, std::move(principal))->run(std::move(request));
 }
 
 void close_live_sessions(HttpServer::Impl& server) {
-  for (auto* s : std::vector<LiveSession*>(server.live.sessions.begin(), server.live.sessions.end())) s->close();
+  for (auto* s : std::vector<LiveSessionBase*>(server.live.sessions.begin(), server.live.sessions.end())) s->close();
 }
 
 }  // namespace hyperion::web

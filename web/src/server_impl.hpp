@@ -7,8 +7,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -30,8 +32,21 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-class Session;
-class LiveSession;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// An HTTP connection, plain or TLS (http_server.cpp), as the server's registry sees it.
+struct SessionBase {
+  virtual ~SessionBase() = default;
+  virtual void drain() = 0;
+  virtual void force_close() = 0;
+};
+
+// A /api/v1/live connection, plain or TLS (live_session.cpp), as the hub sees it.
+struct LiveSessionBase {
+  virtual ~LiveSessionBase() = default;
+  virtual void offer_all() = 0;
+  virtual void close() = 0;
+};
 
 // Live topics: frames rendered once per topic per snapshot and offered to every subscriber.
 // io thread only.
@@ -40,7 +55,7 @@ struct LiveHub {
     const void* identity = nullptr;  // the family object the frame was rendered from
     std::shared_ptr<const std::string> frame;
   };
-  std::unordered_set<LiveSession*> sessions;
+  std::unordered_set<LiveSessionBase*> sessions;
   std::shared_ptr<const collectors::Snapshot> latest;
   std::map<std::string, Cached, std::less<>> cache;
 
@@ -59,7 +74,7 @@ struct HttpServer::Impl {
   // Declared before the io_context, so destroyed after it: destroying the io_context destroys
   // handlers it still holds, and with them sessions whose destructors leave these registries.
   std::atomic<std::size_t> open{0};
-  std::unordered_set<Session*> sessions;  // io thread only
+  std::unordered_set<SessionBase*> sessions;  // io thread only
   LiveHub live;                           // /api/v1/live (live_session.cpp), io thread only
   std::atomic<std::size_t> live_open{0};
 
@@ -74,6 +89,10 @@ struct HttpServer::Impl {
   std::thread worker_thread;
 
   const auth::AuthService* auth = nullptr;  // null: no credentials required
+  // The TLS context for new connections; null: plain HTTP. Replaced (io thread) on reload;
+  // connections already open keep theirs (OpenSSL counts the references).
+  std::shared_ptr<asio::ssl::context> tls;
+  std::atomic<bool> tls_enabled{false};
   std::atomic<bool> draining{false};
   std::uint16_t bound_port = 0;
 
@@ -109,7 +128,9 @@ struct HttpServer::Impl {
 // Hands an upgraded connection to a new LiveSession (live_session.cpp).
 // `principal`: who the upgrade request authenticated as; without one (and with auth required),
 // the client must send {"auth": TOKEN} first.
-void start_live_session(HttpServer::Impl& server, tcp::socket socket, http::request<http::string_body> request,
+void start_live_session(HttpServer::Impl& server, beast::tcp_stream stream, http::request<http::string_body> request,
+                        std::optional<auth::Principal> principal);
+void start_live_session(HttpServer::Impl& server, TlsStream stream, http::request<http::string_body> request,
                         std::optional<auth::Principal> principal);
 // Closes every live session (shutdown).
 void close_live_sessions(HttpServer::Impl& server);

@@ -96,6 +96,14 @@ struct AuthConfig {
   bool operator==(const AuthConfig&) const = default;
 };
 
+// [tls] in the file: both files, or neither (plain HTTP).
+struct TlsConfig {
+  std::string certificate;  // PEM: the server's certificate, then any intermediates
+  std::string key;          // PEM: its private key (keep it 0600)
+
+  bool operator==(const TlsConfig&) const = default;
+};
+
 // The member initialisers are the built-in defaults.
 struct Config {
   std::string listen = "127.0.0.1:9800";  // as written; split into the two below
@@ -111,6 +119,7 @@ struct Config {
   MetricsSettings metrics;
   LiveSettings live;
   AuthConfig auth;
+  TlsConfig tls;
 
   bool operator==(const Config&) const = default;
 };

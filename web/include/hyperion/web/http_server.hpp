@@ -62,6 +62,12 @@ class HttpServer {
   // this call every route is open (tests of the server alone). Call before start().
   void require_auth(const auth::AuthService& auth);
 
+  // Serves HTTPS (TLS 1.2 and later) with this certificate chain and private key (PEM files)
+  // to every connection accepted from now on. Thread-safe; call it again to reload (SIGHUP).
+  // Throws std::runtime_error with a one-line reason, keeping the previous ones.
+  void use_tls(const std::string& certificate_file, const std::string& key_file);
+  bool tls() const noexcept;
+
   // Runs fn on the worker thread, after the blocking handlers queued before it (the daemon's
   // periodic database work goes here, so that one thread owns the database).
   void run_blocking(std::function<void()> fn);
