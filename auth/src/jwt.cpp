@@ -15,9 +15,20 @@ constexpr std::int64_t kClockSkewMs = 60'000;
 
 }  // namespace
 
+std::string scopes_of_role(std::string_view role) {
+  if (role == "admin") return "read act admin";
+  if (role == "operator") return "read act";
+  return "read";
+}
+
 std::string sign_access_token(const AccessClaims& c, std::span<const unsigned char> key) {
-  const nlohmann::ordered_json payload{{"sub", std::to_string(c.user_id)}, {"name", c.username}, {"role", c.role},
-                                       {"sid", c.session},                 {"jti", c.token_id},  {"iat", static_cast<double>(c.issued_ms) / 1000.0},
+  const nlohmann::ordered_json payload{{"sub", std::to_string(c.user_id)},
+                                       {"name", c.username},
+                                       {"role", c.role},
+                                       {"scope", scopes_of_role(c.role)},
+                                       {"sid", c.session},
+                                       {"jti", c.token_id},
+                                       {"iat", static_cast<double>(c.issued_ms) / 1000.0},
                                        {"exp", c.expires_ms / 1000}};
   std::string out = base64url_encode(as_bytes(kHeader));
   out += '.';

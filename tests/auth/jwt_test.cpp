@@ -40,6 +40,11 @@ TEST_CASE("access token: signed, verified, claims intact", "[auth][jwt]") {
   CHECK(c.role == "operator");
   CHECK(c.session == "fam-1");
   CHECK(c.expires_ms == claims().expires_ms);
+  const auto dot1 = token.find('.');
+  const auto payload = base64url_decode(token.substr(dot1 + 1, token.rfind('.') - dot1 - 1));
+  CHECK(std::string(payload->begin(), payload->end()).find("\"scope\":\"read act\"") != std::string::npos);
+  CHECK(scopes_of_role("admin") == "read act admin");
+  CHECK(scopes_of_role("viewer") == "read");
 }
 
 TEST_CASE("access token: expired, another key, altered, alg none: all refused", "[auth][jwt]") {

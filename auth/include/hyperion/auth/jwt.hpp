@@ -21,6 +21,11 @@ struct AccessClaims {
   std::int64_t expires_ms = 0;  // "exp"
 };
 
+// The OAuth 2 "scope" claim a role carries (RFC 8693 4.2, space-separated): viewer "read",
+// operator "read act", admin "read act admin". Informational for clients: the server decides
+// by the user's current role, never by a token's claims alone.
+std::string scopes_of_role(std::string_view role);
+
 std::string sign_access_token(const AccessClaims& claims, std::span<const unsigned char> key);
 
 struct TokenError {
