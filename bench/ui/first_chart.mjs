@@ -1,10 +1,12 @@
 // Time to first chart and bytes on the wire for the dashboard, in Debian's Chromium against a
-// running hyperiond on loopback. Each cold run is a new browser context (empty cache); each
-// warm run reloads in the same context (immutable assets from cache, the page revalidated).
-//   node bench/ui/first_chart.mjs URL RUNS
+// running hyperiond on loopback, for a signed-in user (the session cookies set by a login
+// before the page loads, as for someone coming back). Each cold run is a new browser context
+// (empty cache); each warm run reloads in the same context (immutable assets from cache, the
+// page revalidated).
+//   node bench/ui/first_chart.mjs URL RUNS USER PASSWORD
 import { launch } from '../../tests/ui/harness.mjs';
 
-const [url, runsArg] = process.argv.slice(2);
+const [url, runsArg, username, password] = process.argv.slice(2);
 const runs = Number(runsArg || 30);
 
 function stats(values) {
@@ -37,6 +39,8 @@ const warm = [];
 try {
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const login = await context.request.post(`${url}api/v1/auth/login`, { data: { username, password } });
+    if (!login.ok()) throw new Error(`login: ${login.status()} ${await login.text()}`);
     const page = await context.newPage();
     await page.goto(url);
     cold.push(await measure(page));

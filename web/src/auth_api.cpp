@@ -118,9 +118,10 @@ std::string cookie(std::string_view name, std::string_view value, std::string_vi
 }
 
 // The token response (OAuth 2 field names, RFC 6749 5.1) and the dashboard's cookies.
-HttpResponse tokens_response(const Tokens& t, std::int64_t now_ms, const AuthApiOptions& options) {
-  const auto access_s = (t.access_expires_ms - now_ms) / 1000;
-  const auto refresh_s = (t.refresh_expires_ms - now_ms) / 1000;
+HttpResponse tokens_response(const Tokens& t, const AuthApiOptions& options) {
+  // Lifetimes from the moment of issue: the configured ones exactly, however long this took.
+  const auto access_s = (t.access_expires_ms - t.principal.issued_ms) / 1000;
+  const auto refresh_s = (t.refresh_expires_ms - t.principal.issued_ms) / 1000;
   auto r = json_response(200, json{{"access_token", t.access_token},
                                    {"token_type", "Bearer"},
                                    {"expires_in", access_s},
@@ -199,7 +200,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
   // --- sessions
 
   add("POST", "/api/v1/auth/login", "Log in: {username, password, otp}; returns access and refresh tokens (and cookies)",
-      "public", [&auth, options, now_ms](const HttpRequest& req, const RouteParams&) {
+      "public", [&auth, options](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"username", json::value_t::string, true, 64}, {"password", json::value_t::string, true, 1024},
                                      {"otp", json::value_t::string, false, 32}},
@@ -210,12 +211,12 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         const auto r = auth.login(body["username"].get<std::string>(), body["password"].get<std::string>(),
                                   otp ? std::optional<std::string_view>(*otp) : std::nullopt, req.remote_address);
         if (const auto* e = failed(r)) return from_error(*e);
-        return tokens_response(std::get<Tokens>(r), now_ms(), options);
+        return tokens_response(std::get<Tokens>(r), options);
       });
 
   add("POST", "/api/v1/auth/refresh",
       "New tokens for a refresh token ({refresh_token}, or the cookie); the old one is spent", "public",
-      [&auth, options, now_ms](const HttpRequest& req, const RouteParams&) {
+      [&auth, options](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"refresh_token", json::value_t::string, false, 128}}, body, true)) return *e;
         std::string token;
@@ -236,7 +237,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
           clear_cookies(response, options);
           return response;
         }
-        return tokens_response(std::get<Tokens>(r), now_ms(), options);
+        return tokens_response(std::get<Tokens>(r), options);
       });
 
   add("POST", "/api/v1/auth/logout", "Log out: ends this session (its refresh tokens) and clears the cookies", "viewer",
@@ -264,7 +265,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
   add("POST", "/api/v1/auth/password",
       "Change your password: {current_password, new_password}; returns new tokens when the refresh cookie is sent",
       "viewer",
-      [&auth, options, now_ms](const HttpRequest& req, const RouteParams&) {
+      [&auth, options](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"current_password", json::value_t::string, true, 1024},
                                      {"new_password", json::value_t::string, true, 1024}},
@@ -281,7 +282,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         // The access token in hand predates the change and no longer works: hand out new ones.
         if (const auto refresh = req.cookie(kRefreshCookie); !refresh.empty()) {
           const auto t = auth.refresh(refresh, req.remote_address);
-          if (!failed(t)) return tokens_response(std::get<Tokens>(t), now_ms(), options);
+          if (!failed(t)) return tokens_response(std::get<Tokens>(t), options);
         }
         return json_response(200, json{{"changed", true}});
       },
