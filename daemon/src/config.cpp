@@ -222,6 +222,10 @@ constexpr auto kSettings = std::to_array<Setting>({
      .kind = Kind::string, .metavar = "ORIGINS", .default_text = "",
      .help = "comma-separated origins (https://host:port) whose pages may open the live socket, besides this server",
      .field = +[](Config& c) -> auto& { return c.live.allowed_origins; }},
+    {.key = "live.auth_timeout", .flag = "--live-auth-timeout", .env = "HYPERION_LIVE_AUTH_TIMEOUT",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "10s", .min = kSecond, .max = 5 * kMinute,
+     .help = "a live client that connected without credentials must send {\"auth\": TOKEN} within this",
+     .field = +[](Config& c) -> auto& { return c.live.auth_timeout; }},
 
     {.key = "auth.access_token_ttl", .flag = "--auth-access-token-ttl", .env = "HYPERION_AUTH_ACCESS_TOKEN_TTL",
      .kind = Kind::duration, .metavar = "DURATION", .default_text = "15m", .min = kMinute, .max = kDay,

@@ -203,6 +203,7 @@ web::ServerLimits server_limits(const Config& c) {
   l.live_max_clients = c.live.max_clients;
   l.live_max_message_bytes = c.live.max_message_bytes;
   l.live_ping_interval = c.live.ping_interval;
+  l.live_auth_timeout = c.live.auth_timeout;
   l.live_allowed_origins = comma_list(c.live.allowed_origins);
   l.cors_allowed_origins = comma_list(c.http.cors_allowed_origins);
   return l;

@@ -83,6 +83,7 @@ std::map<std::string, std::string> custom_values() {
       {"live.ping_interval", "30s"},
       {"live.allowed_origins", "https://grafana.example:3000"},
       {"metrics.public", "true"},
+      {"live.auth_timeout", "30s"},
       {"http.cors_allowed_origins", "https://grafana.example:3000"},
       {"tls.certificate", "/etc/hyperion/cert.pem"},
       {"tls.key", "/etc/hyperion/key.pem"},
@@ -131,6 +132,7 @@ Config custom_config() {
   c.live.ping_interval = 30s;
   c.live.allowed_origins = "https://grafana.example:3000";
   c.metrics.public_access = true;
+  c.live.auth_timeout = 30s;
   c.http.cors_allowed_origins = "https://grafana.example:3000";
   c.tls.certificate = "/etc/hyperion/cert.pem";
   c.tls.key = "/etc/hyperion/key.pem";

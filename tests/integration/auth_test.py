@@ -415,6 +415,19 @@ class LiveAuth(unittest.TestCase):
         self.assertTrue(any(m.get("topic") == "hosts/local/cpu" for m in self.frames(ws, 4)))
         ws.close()
 
+    def test_a_silent_unauthenticated_client_is_closed_after_live_auth_timeout(self):
+        d = Daemon(*AUTH_FAST, "--live-auth-timeout", "1s")
+        try:
+            ws = WebSocket(d.port, timeout=5)
+            self.assertEqual(ws.status, 101)
+            start = time.monotonic()
+            with self.assertRaises(Exception):
+                ws.recv()  # nothing comes; the daemon closes the socket
+            self.assertLess(time.monotonic() - start, 4)
+            ws.close()
+        finally:
+            d.stop()
+
     def test_a_bad_token_is_refused_and_the_socket_closed(self):
         ws = WebSocket(self.d.port)
         ws.send({"auth": "hyp_forged"})

@@ -31,8 +31,6 @@ constexpr std::size_t kMaxSubscriptions = 64;
 constexpr std::size_t kMaxControlFrames = 16;  // acks and errors waiting to be sent
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 3'600'000;
-// A client that connected without credentials has this long to send {"auth": TOKEN}.
-constexpr auto kAuthDeadline = std::chrono::seconds(10);
 
 std::shared_ptr<const std::string> control_frame(std::string_view kind, const std::string& type,
                                                  const std::string& detail) {
@@ -77,7 +75,8 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
       if (ec) return;
       self->accepted_ = true;
       if (self->needs_auth()) {
-        self->auth_timer_.expires_after(kAuthDeadline);
+        // Connected without credentials: live.auth_timeout to send {"auth": TOKEN}.
+        self->auth_timer_.expires_after(self->server_.limits.live_auth_timeout);
         self->auth_timer_.async_wait([weak = std::weak_ptr<LiveSession>(self)](beast::error_code wait_ec) {
           auto s = weak.lock();
           if (!wait_ec && s && s->needs_auth()) s->close();

@@ -79,6 +79,7 @@ struct LiveSettings {
   std::uint64_t max_message_bytes = 4 * 1024;
   std::chrono::milliseconds ping_interval{15'000};
   std::string allowed_origins;  // comma-separated, besides the same origin
+  std::chrono::milliseconds auth_timeout{10'000};
 
   bool operator==(const LiveSettings&) const = default;
 };

@@ -31,6 +31,7 @@ struct ServerLimits {
   std::uint64_t live_max_message_bytes = 4096;         // a client's message (subscribe, ...)
   std::chrono::milliseconds live_ping_interval{15'000};  // ping after this much silence; close after twice
   std::vector<std::string> live_allowed_origins;       // besides the same origin
+  std::chrono::milliseconds live_auth_timeout{10'000};   // to send {"auth": TOKEN} when the upgrade had none
   // Origins whose pages may call the API (CORS); empty: none, no CORS headers are sent.
   std::vector<std::string> cors_allowed_origins;
 };
