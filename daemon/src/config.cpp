@@ -1078,6 +1078,8 @@ std::string command_line_usage() {
       "usage: hyperiond [SETTING]...                         run the daemon\n"
       "       hyperiond --once [--format json|prometheus] [--interval-ms N] [SETTING]...\n"
       "       hyperiond --print-config [SETTING]...\n"
+      "       hyperiond user add|list|passwd|role|disable|enable|reset-2fa|delete ...   manage accounts "
+      "(hyperiond user --help)\n"
       "\n"
       "  --once               take two samples --interval-ms apart, print the snapshot and exit\n"
       "  --format FORMAT      what --once prints: json (default) or prometheus\n"
