@@ -244,11 +244,13 @@ const cases = {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
     const page = await openPage(browser, { context });
     await signedIn(page, daemon);
-    const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+    const theme = async () => page.evaluate(() => document.documentElement.dataset.theme);
+    const themeBecomes = (want) => page.waitForFunction((w) => document.documentElement.dataset.theme === w, want, { timeout: 5000 });
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     check((await theme()) === 'dark', 'a dark system gives the dark theme');
     const darkBackground = await background();
     await page.click('button.theme'); // system -> light
+    await themeBecomes('light');
     check((await page.getAttribute('button.theme', 'data-theme-choice')) === 'light', 'the toggle chose light');
     check((await theme()) === 'light', 'the light theme applies');
     check((await background()) !== darkBackground, 'the colours change');
@@ -256,9 +258,11 @@ const cases = {
     await waitForLive(page);
     check((await theme()) === 'light' && (await page.getAttribute('button.theme', 'data-theme-choice')) === 'light', 'light is remembered across a reload');
     await page.click('button.theme'); // light -> dark
+    await themeBecomes('dark');
     await page.reload();
     check((await theme()) === 'dark', 'dark is remembered');
     await page.click('button.theme'); // dark -> system
+    await page.waitForSelector('button.theme[data-theme-choice="system"]');
     await page.reload();
     check((await page.getAttribute('button.theme', 'data-theme-choice')) === 'system' && (await theme()) === 'dark', 'system follows the system again');
     page.assertClean();

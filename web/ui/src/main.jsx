@@ -96,6 +96,7 @@ function useTheme() {
   const [choice, setChoiceState] = useState(() => (themes.includes(load('theme', 'system')) ? load('theme', 'system') : 'system'));
   const [theme, setTheme] = useState(() => effectiveTheme(choice));
   const setChoice = (c) => {
+    applyTheme(c); // at once, not after the next render
     setChoiceState(c);
     save('theme', c);
   };
