@@ -428,6 +428,21 @@ class LiveAuth(unittest.TestCase):
         finally:
             d.stop()
 
+    def test_a_temporary_password_gets_no_live_data(self):
+        r = add_user(self.d.data_dir, "temp1", "viewer", "a-temporary-secret-1", "--temporary")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        status, _, t = self.d.login("temp1", "a-temporary-secret-1")
+        self.assertEqual(status, 200)
+        for in_header in (True, False):
+            ws = WebSocket(self.d.port, token=t["access_token"] if in_header else None)
+            if not in_header:
+                ws.send({"auth": t["access_token"]})
+            ws.send({"subscribe": ["hosts/local/cpu"]})
+            seen = self.frames(ws, 3)
+            self.assertFalse(any(m.get("topic") for m in seen), seen)
+            self.assertTrue(any(m.get("error", {}).get("type") == "unauthenticated" for m in seen), seen)
+            ws.close()
+
     def test_a_bad_token_is_refused_and_the_socket_closed(self):
         ws = WebSocket(self.d.port)
         ws.send({"auth": "hyp_forged"})

@@ -340,6 +340,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       for (const auto& field : req) hr.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
       authenticate_request(*server_.auth, hr);
       principal = std::move(hr.principal);
+      // A temporary password reads nothing until it is changed, live data included.
+      if (principal && principal->must_change_password) principal.reset();
     }
     server_.record("/api/v1/live", "GET", 101, std::chrono::duration<double>(Clock::now() - started_).count());
     lowest().expires_never();  // the WebSocket keeps its own time (pings, idle timeout)

@@ -161,6 +161,9 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
       } else if (!who) {
         error("unauthenticated", "the token is invalid, expired or revoked");
         close_after_write_ = true;
+      } else if (who->must_change_password) {
+        error("unauthenticated", "this account has a temporary password: change it first");
+        close_after_write_ = true;
       } else {
         principal_ = who;
         auth_timer_.cancel();
