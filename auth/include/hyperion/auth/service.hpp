@@ -235,6 +235,7 @@ class AuthService {
   Tokens issue(const UserState& user, std::int64_t user_id, const std::string& family, const std::string& source);
   void revoke_family(const std::string& family, std::int64_t user_id, bool audit_theft, const std::string& source);
   void revoke_user_sessions(std::int64_t user_id, const std::string& except_family = {});
+  void clear_totp(std::int64_t user_id);  // the second factor and its recovery codes
   std::optional<AuthError> check_rate(const std::string& source, const std::string& name);
   void record_failure(const std::string& source, const std::string& name);
   std::optional<UserInfo> find_user(std::string_view name);
@@ -249,10 +250,11 @@ class AuthService {
   std::string dummy_hash_;  // verified for unknown names, so that timing does not tell
   std::int64_t data_version_ = -1;
 
-  mutable std::shared_mutex mutex_;  // guards the four maps below
+  mutable std::shared_mutex mutex_;  // guards the maps below
   std::map<std::int64_t, UserState> users_;
   std::map<std::string, std::int64_t> revoked_sessions_;  // family -> until (ms)
   std::map<Bytes, ApiTokenState> api_tokens_;             // keyed hash -> token
+  std::set<std::int64_t> api_token_ids_;                  // the ids of api_tokens_ (still_valid, per tick)
   mutable std::map<std::int64_t, std::int64_t> api_token_used_;  // id -> last use (ms)
 
   std::map<std::string, Attempts> attempts_by_source_;
