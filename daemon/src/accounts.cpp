@@ -1,4 +1,5 @@
 #include "hyperion/daemon/accounts.hpp"
+#include "hyperion/daemon/clock.hpp"
 
 #include <sys/stat.h>
 #include <termios.h>
@@ -13,10 +14,6 @@
 
 namespace hyperion::daemon {
 namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 constexpr std::string_view kUserUsage =
     "usage: hyperiond user COMMAND [ARGS] [--data-dir DIR | --config FILE ...]\n"

@@ -8,6 +8,7 @@
 
 #include "hyperion/collectors/local_collector.hpp"
 #include "hyperion/daemon/accounts.hpp"
+#include "hyperion/daemon/clock.hpp"
 #include "hyperion/daemon/config.hpp"
 #include "hyperion/daemon/service.hpp"
 #include "hyperion/web/metrics.hpp"
@@ -15,15 +16,6 @@
 
 namespace hyperion::daemon {
 namespace {
-
-double monotonic_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // --once: two samples (rates need two), printed as JSON or in the Prometheus format.
 int run_once(const Invocation& inv, std::ostream& out, std::ostream& err) {

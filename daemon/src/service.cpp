@@ -16,6 +16,7 @@
 
 #include "hyperion/collectors/local_collector.hpp"
 #include "hyperion/daemon/accounts.hpp"
+#include "hyperion/daemon/clock.hpp"
 #include "hyperion/daemon/log.hpp"
 #include "hyperion/web/api.hpp"
 #include "hyperion/web/auth_api.hpp"
@@ -30,13 +31,6 @@ using namespace std::chrono_literals;
 using collectors::Family;
 using collectors::kFamilyCount;
 using Clock = std::chrono::steady_clock;
-
-double monotonic_seconds() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The latest snapshot, swapped by the sampler and read by every request.
 class SnapshotStore {
