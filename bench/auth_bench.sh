@@ -20,18 +20,9 @@ log "auth_bench at the tests' cost (8 MiB, 1 pass)"
 build/release/bench/auth_bench --iterations 1 --memory-mib 8 --logins 50
 
 work=$(mktemp -d /tmp/hyperion-auth-bench.XXXXXX)
-pid=
-trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-bench_add_user build/release/daemon/hyperiond "$work/var"
-build/release/daemon/hyperiond --listen 127.0.0.1:0 --data-dir "$work/var" \
-  --auth-login-attempts-per-minute 1000 2>"$work/log" &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$work/log")
-  [[ -n $port ]] && break
-  sleep 0.05
-done
+started=()
+trap 'if ((${#started[@]})); then kill "${started[@]}" 2>/dev/null; wait "${started[@]}" 2>/dev/null; fi; rm -rf "$work"' EXIT
+bench_start_hyperiond build/release/daemon/hyperiond "$work" --auth-login-attempts-per-minute 1000
 url=http://127.0.0.1:$port
 until curl -sf -o /dev/null "$url/healthz"; do sleep 0.1; done
 echo

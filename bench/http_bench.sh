@@ -113,22 +113,8 @@ done
 spawn_to $((procs - 3))   # the three servers make up the rest
 
 # --- servers -------------------------------------------------------------------------------
-# Default settings: no config file, no HYPERION_* variables from the caller.
-: >"$work/empty.toml"
-unset_env=()
-while read -r v; do unset_env+=(-u "$v"); done < <(compgen -e | grep '^HYPERION_' || true)
-bench_add_user "$daemon" "$work/data"
-env "${unset_env[@]}" "$daemon" --config "$work/empty.toml" --listen 127.0.0.1:0 \
-  --data-dir "$work/data" "${bench_auth_flags[@]}" 2>"$work/hyperiond.log" &
-hyp=$!
-started+=($hyp)
-hyp_port=
-for ((i = 0; i < 100 && ${#hyp_port} == 0; i++)); do
-  sleep 0.1
-  hyp_port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$work/hyperiond.log")
-done
-[[ -n $hyp_port ]] || { echo "http_bench: hyperiond did not report its port" >&2; cat "$work/hyperiond.log" >&2; exit 1; }
-hyp_url=http://127.0.0.1:$hyp_port
+bench_start_hyperiond "$daemon" "$work"
+hyp_url=http://127.0.0.1:$port
 
 # node_exporter refuses more than --web.max-requests (40) parallel scrapes with a fast 503;
 # wrk -c50 would count those, so the limit is off: every request is a real scrape.

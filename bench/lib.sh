@@ -56,3 +56,30 @@ bench_login() {  # $1 base URL; prints the access token
   curl -sf -m 10 -H 'Content-Type: application/json' -d "{\"username\":\"bench\",\"password\":\"$bench_password\"}" \
     "$1/api/v1/auth/login" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
 }
+
+# Starts hyperiond ($1) on 127.0.0.1:0 with default settings (no config file, no HYPERION_*
+# variables from the caller) and the bench user, plus the settings in "${@:3}"; data in
+# $2/data, log in $2/hyperiond.log. Sets hyp (its PID, also added to the caller's `started`)
+# and port once it listens; exits with the log when it does not.
+bench_start_hyperiond() {
+  local daemon=$1 work=$2 v i
+  shift 2
+  : >"$work/empty.toml"
+  local unset_env=()
+  while read -r v; do unset_env+=(-u "$v"); done < <(compgen -e | grep '^HYPERION_' || true)
+  bench_add_user "$daemon" "$work/data"
+  env "${unset_env[@]}" "$daemon" --config "$work/empty.toml" --listen 127.0.0.1:0 --data-dir "$work/data" \
+    "${bench_auth_flags[@]}" "$@" 2>"$work/hyperiond.log" &
+  hyp=$!
+  started+=("$hyp")
+  port=
+  for ((i = 0; i < 200; i++)); do
+    port=$(sed -n 's|.*listening on https\{0,1\}://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$work/hyperiond.log" | head -1)
+    [[ -n $port ]] && return 0
+    alive "$hyp" || break
+    sleep 0.05
+  done
+  echo "bench: hyperiond did not start:" >&2
+  cat "$work/hyperiond.log" >&2
+  exit 1
+}

@@ -109,22 +109,8 @@ started+=("$!")
 t0=$SECONDS
 
 # --- daemon --------------------------------------------------------------------------------
-# Default settings (no config file, no HYPERION_* variables from the caller), but room for
-# the 1,000 clients and the stalled one.
-: >"$work/empty.toml"
-unset_env=()
-while read -r v; do unset_env+=(-u "$v"); done < <(compgen -e | grep '^HYPERION_' || true)
-bench_add_user "$daemon" "$work/data"
-env "${unset_env[@]}" "$daemon" --config "$work/empty.toml" --listen 127.0.0.1:0 \
-  --data-dir "$work/data" --live-max-clients 2000 "${bench_auth_flags[@]}" 2>"$work/hyperiond.log" &
-hyp=$!
-started+=("$hyp")
-port=
-for ((i = 0; i < 100 && ${#port} == 0; i++)); do
-  sleep 0.1
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$work/hyperiond.log")
-done
-[[ -n $port ]] || { echo "live_bench: hyperiond did not report its port" >&2; cat "$work/hyperiond.log" >&2; exit 1; }
+# Default settings, but room for the 1,000 clients and the stalled one.
+bench_start_hyperiond "$daemon" "$work" --live-max-clients 2000
 url=http://127.0.0.1:$port
 for ((i = 0; i < 100; i++)); do
   curl -sf -m 2 -o /dev/null "$url/healthz" && break

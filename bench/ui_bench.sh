@@ -29,22 +29,13 @@ node -e '
 ' "$PWD/build/release/web/ui/dist/manifest.json"
 
 work=$(mktemp -d /tmp/hyperion-ui-bench.XXXXXX)
-pid=
+started=()
 cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if ((${#started[@]})); then kill "${started[@]}" 2>/dev/null || true; wait "${started[@]}" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-bench_add_user "$daemon" "$work/var"
-"$daemon" --listen 127.0.0.1:0 --data-dir "$work/var" "${bench_auth_flags[@]}" 2>"$work/log" &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's|.*listening on https\{0,1\}://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$work/log" | head -1)
-  [[ -n $port ]] && break
-  sleep 0.05
-done
-[[ -n $port ]] || { echo "ui_bench: hyperiond did not start: $(cat "$work/log")" >&2; exit 1; }
+bench_start_hyperiond "$daemon" "$work"
 sleep 2  # the first samples, so that the page's first frame carries CPU usage
 log "loading the page $runs times, cold and warm"
 node bench/ui/first_chart.mjs "http://127.0.0.1:$port/" "$runs" bench "$bench_password"
