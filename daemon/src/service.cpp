@@ -179,16 +179,12 @@ web::ServerLimits server_limits(const HttpLimits& h) {
   return l;
 }
 
-std::vector<std::string> comma_list(std::string_view rest) {
+std::vector<std::string> comma_list(std::string_view list) {
   std::vector<std::string> out;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    auto item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-  }
+  web::any_list_item(list, ',', [&](std::string_view item) {
+    out.emplace_back(item);
+    return false;
+  });
   return out;
 }
 

@@ -24,16 +24,10 @@ const EmbeddedAsset* find_asset(std::string_view path) {
 // True when an If-None-Match value names this entity tag (or is "*"), RFC 9110 13.1.2:
 // a weak comparison, so W/"x" matches "x".
 bool etag_matches(std::string_view if_none_match, std::string_view etag) {
-  while (!if_none_match.empty()) {
-    const auto comma = if_none_match.find(',');
-    auto item = if_none_match.substr(0, comma);
-    if_none_match = comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+  return any_list_item(if_none_match, ',', [&](std::string_view item) {
     if (item.starts_with("W/")) item.remove_prefix(2);
-    if (item == "*" || item == etag) return true;
-  }
-  return false;
+    return item == "*" || item == etag;
+  });
 }
 
 HttpResponse serve(const EmbeddedAsset& a, const HttpRequest& req) {

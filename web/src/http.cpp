@@ -14,12 +14,6 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string_view trim_blanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -31,15 +25,12 @@ bool iequals(std::string_view a, std::string_view b) {
 }  // namespace
 
 bool accepts_gzip(std::string_view header) {
-  while (!header.empty()) {
-    const auto comma = header.find(',');
-    const auto item = trim_blanks(header.substr(0, comma));
-    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+  return any_list_item(header, ',', [](std::string_view item) {
     const auto semi = item.find(';');
     const auto coding = trim_blanks(item.substr(0, semi));
-    if (!iequals(coding, "gzip") && coding != "*") continue;
+    if (!iequals(coding, "gzip") && coding != "*") return false;
     if (semi == std::string_view::npos) return true;
-    auto params = item.substr(semi + 1);
+    const auto params = item.substr(semi + 1);
     std::size_t q = std::string_view::npos;
     for (std::size_t i = 0; i + 1 < params.size(); ++i) {
       if ((params[i] == 'q' || params[i] == 'Q') && params[i + 1] == '=') {
@@ -50,9 +41,8 @@ bool accepts_gzip(std::string_view header) {
     if (q == std::string_view::npos) return true;
     const auto value = trim_blanks(params.substr(q + 2));
     // q=0, q=0.0, q=0.000 mean "not acceptable"
-    if (value.empty() || value.find_first_not_of("0.") != std::string_view::npos) return true;
-  }
-  return false;
+    return !value.empty() && value.find_first_not_of("0.") != std::string_view::npos;
+  });
 }
 
 bool HttpResponse::has_header(std::string_view name) const noexcept {
@@ -63,16 +53,16 @@ bool HttpResponse::has_header(std::string_view name) const noexcept {
 }
 
 std::string_view HttpRequest::cookie(std::string_view name) const noexcept {
+  std::string_view value;
   for (const auto& [k, v] : headers) {
     if (k != "cookie") continue;
-    std::string_view rest = v;
-    while (!rest.empty()) {
-      const auto semi = rest.find(';');
-      auto pair = trim_blanks(rest.substr(0, semi));
-      rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    const bool found = any_list_item(v, ';', [&](std::string_view pair) {
       const auto eq = pair.find('=');
-      if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
-    }
+      if (eq == std::string_view::npos || pair.substr(0, eq) != name) return false;
+      value = pair.substr(eq + 1);
+      return true;
+    });
+    if (found) return value;
   }
   return {};
 }

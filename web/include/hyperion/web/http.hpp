@@ -60,6 +60,26 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // False on a malformed escape ("%zz", a truncated "%4"): the caller answers 400.
 bool parse_query(std::string_view query, QueryParams& out);
 
+// A header value without its leading and trailing blanks (spaces, tabs).
+inline std::string_view trim_blanks(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Calls f with each item of a list ("a, b", "k=v; k2=v2"), trimmed, empty items skipped,
+// until f returns true; returns whether it did. Allocates nothing (it runs on every request).
+template <class F>
+bool any_list_item(std::string_view list, char separator, F&& f) {
+  while (!list.empty()) {
+    const auto at = list.find(separator);
+    const auto item = trim_blanks(list.substr(0, at));
+    list = at == std::string_view::npos ? std::string_view{} : list.substr(at + 1);
+    if (!item.empty() && f(item)) return true;
+  }
+  return false;
+}
+
 // True when an Accept-Encoding value allows gzip (RFC 9110 12.5.3): "gzip" or "*" without q=0.
 bool accepts_gzip(std::string_view accept_encoding);
 
