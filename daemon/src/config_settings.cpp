@@ -1,0 +1,238 @@
+#include "config_settings.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace hyperion::daemon::detail {
+namespace {
+
+// Rows name only the fields they need; the rest keep Setting's defaults. GCC 12 warns about
+// every field a designated initialiser leaves out, which is the point of designating them.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+constexpr auto kSettings = std::to_array<Setting>({
+    {.key = "listen", .flag = "--listen", .env = "HYPERION_LISTEN", .kind = Kind::address,
+     .metavar = "ADDR:PORT", .default_text = "127.0.0.1:9800",
+     .help = "address and port of the HTTP server: IPV4:PORT, [IPV6]:PORT or NAME:PORT; port 0 picks a free port",
+     .field = +[](Config& c) -> auto& { return c.listen; }},
+    {.key = "data_dir", .flag = "--data-dir", .env = "HYPERION_DATA_DIR", .kind = Kind::string,
+     .metavar = "DIR", .default_text = "./var", .help = "directory of the history database and the keys",
+     .field = +[](Config& c) -> auto& { return c.data_dir; }, .check = check_path},
+    {.key = "log_level", .flag = "--log-level", .env = "HYPERION_LOG_LEVEL", .kind = Kind::choice,
+     .metavar = "LEVEL", .default_text = "info", .help = "least severe messages logged: error, warn, info or debug",
+     .field = +[](Config& c) -> auto& { return c.log_level; }},
+    {.key = "host_id", .flag = "--host-id", .env = "HYPERION_HOST_ID", .alias = "--host", .kind = Kind::string,
+     .metavar = "ID", .default_text = "local", .help = "id of this host in snapshots, the API and metrics",
+     .field = +[](Config& c) -> auto& { return c.host_id; }, .check = check_id},
+    {.key = "root", .flag = "--root", .env = "HYPERION_ROOT", .kind = Kind::string, .metavar = "DIR",
+     .default_text = "/", .help = "read DIR/proc, DIR/sys and DIR/etc instead of the live system (tests)",
+     .field = +[](Config& c) -> auto& { return c.root; }, .check = check_path},
+
+    {.key = "collectors.include_idle_virtual_disks", .flag = "--collectors-include-idle-virtual-disks",
+     .env = "HYPERION_COLLECTORS_INCLUDE_IDLE_VIRTUAL_DISKS", .kind = Kind::boolean, .default_text = "false",
+     .help = "also show loop and ram devices that have never done I/O",
+     .field = +[](Config& c) -> auto& { return c.collectors.include_idle_virtual_disks; }},
+    {.key = "collectors.include_pseudo_filesystems", .flag = "--collectors-include-pseudo-filesystems",
+     .env = "HYPERION_COLLECTORS_INCLUDE_PSEUDO_FILESYSTEMS", .kind = Kind::boolean, .default_text = "false",
+     .help = "also show pseudo filesystems (proc, sysfs, cgroup, ...) and ones of size zero",
+     .field = +[](Config& c) -> auto& { return c.collectors.include_pseudo_filesystems; }},
+
+    {.key = "intervals.host", .flag = "--intervals-host", .env = "HYPERION_INTERVALS_HOST", .kind = Kind::duration,
+     .metavar = "DURATION", .default_text = "60s", .min = 100, .max = kHour,
+     .help = "how often host information (OS, kernel, CPU model) is read again",
+     .field = +[](Config& c) -> auto& { return c.intervals.host; }},
+    {.key = "intervals.system", .flag = "--intervals-system", .env = "HYPERION_INTERVALS_SYSTEM",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour,
+     .help = "how often load, uptime and pressure are collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.system; }},
+    {.key = "intervals.cpu", .flag = "--intervals-cpu", .env = "HYPERION_INTERVALS_CPU", .kind = Kind::duration,
+     .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour, .help = "how often CPU usage is collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.cpu; }},
+    {.key = "intervals.memory", .flag = "--intervals-memory", .env = "HYPERION_INTERVALS_MEMORY",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour,
+     .help = "how often memory and swap are collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.memory; }},
+    {.key = "intervals.processes", .flag = "--intervals-processes", .env = "HYPERION_INTERVALS_PROCESSES",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "2s", .min = 100, .max = kHour,
+     .help = "how often the process list is collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.processes; }},
+    {.key = "intervals.network", .flag = "--intervals-network", .env = "HYPERION_INTERVALS_NETWORK",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour,
+     .help = "how often network interfaces are collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.network; }},
+    {.key = "intervals.sockets", .flag = "--intervals-sockets", .env = "HYPERION_INTERVALS_SOCKETS",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "2s", .min = 100, .max = kHour,
+     .help = "how often TCP and UDP sockets are collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.sockets; }},
+    {.key = "intervals.disks", .flag = "--intervals-disks", .env = "HYPERION_INTERVALS_DISKS", .kind = Kind::duration,
+     .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour, .help = "how often disk I/O is collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.disks; }},
+    {.key = "intervals.filesystems", .flag = "--intervals-filesystems", .env = "HYPERION_INTERVALS_FILESYSTEMS",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "5s", .min = 100, .max = kHour,
+     .help = "how often filesystem usage is collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.filesystems; }},
+    {.key = "intervals.sensors", .flag = "--intervals-sensors", .env = "HYPERION_INTERVALS_SENSORS",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "5s", .min = 100, .max = kHour,
+     .help = "how often temperatures and fans are collected",
+     .field = +[](Config& c) -> auto& { return c.intervals.sensors; }},
+
+    {.key = "http.max_connections", .flag = "--http-max-connections", .env = "HYPERION_HTTP_MAX_CONNECTIONS",
+     .kind = Kind::integer, .metavar = "N", .default_text = "256", .min = 1, .max = 100'000,
+     .help = "open HTTP and WebSocket connections at most; more are refused",
+     .field = +[](Config& c) -> auto& { return c.http.max_connections; }},
+    {.key = "http.max_header_bytes", .flag = "--http-max-header-bytes", .env = "HYPERION_HTTP_MAX_HEADER_BYTES",
+     .kind = Kind::size, .metavar = "SIZE", .default_text = "8KiB", .min = kKiB, .max = kMiB,
+     .help = "largest request line and headers accepted",
+     .field = +[](Config& c) -> auto& { return c.http.max_header_bytes; }},
+    {.key = "http.max_body_bytes", .flag = "--http-max-body-bytes", .env = "HYPERION_HTTP_MAX_BODY_BYTES",
+     .kind = Kind::size, .metavar = "SIZE", .default_text = "64KiB", .min = kKiB, .max = kGiB,
+     .help = "largest request body accepted",
+     .field = +[](Config& c) -> auto& { return c.http.max_body_bytes; }},
+    {.key = "http.header_timeout", .flag = "--http-header-timeout", .env = "HYPERION_HTTP_HEADER_TIMEOUT",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "10s", .min = 100, .max = 10 * kMinute,
+     .help = "a client must send its whole request header within this (against slowloris)",
+     .field = +[](Config& c) -> auto& { return c.http.header_timeout; }},
+    {.key = "http.idle_timeout", .flag = "--http-idle-timeout", .env = "HYPERION_HTTP_IDLE_TIMEOUT",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "60s", .min = 100, .max = kHour,
+     .help = "a keep-alive connection without a request for this long is closed",
+     .field = +[](Config& c) -> auto& { return c.http.idle_timeout; }},
+    {.key = "http.write_timeout", .flag = "--http-write-timeout", .env = "HYPERION_HTTP_WRITE_TIMEOUT",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "30s", .min = 100, .max = kHour,
+     .help = "a response not written within this closes the connection",
+     .field = +[](Config& c) -> auto& { return c.http.write_timeout; }},
+    {.key = "http.gzip_min_bytes", .flag = "--http-gzip-min-bytes", .env = "HYPERION_HTTP_GZIP_MIN_BYTES",
+     .kind = Kind::size, .metavar = "SIZE", .default_text = "1KiB", .min = 0, .max = kGiB,
+     .help = "responses of at least this size are gzipped for clients that accept it; 0 disables gzip",
+     .field = +[](Config& c) -> auto& { return c.http.gzip_min_bytes; }},
+    {.key = "http.shutdown_grace", .flag = "--http-shutdown-grace", .env = "HYPERION_HTTP_SHUTDOWN_GRACE",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "1500ms", .min = 0, .max = kMinute,
+     .help = "at shutdown, how long requests in progress may take to finish",
+     .field = +[](Config& c) -> auto& { return c.http.shutdown_grace; }},
+
+    {.key = "http.cors_allowed_origins", .flag = "--http-cors-allowed-origins", .env = "HYPERION_HTTP_CORS_ALLOWED_ORIGINS",
+     .kind = Kind::string, .metavar = "ORIGINS", .default_text = "",
+     .help = "comma-separated origins (https://host:port) whose pages may call the API with a bearer token (CORS); "
+             "empty: none",
+     .field = +[](Config& c) -> auto& { return c.http.cors_allowed_origins; }, .allowed = "origins, comma-separated; empty: none"},
+
+    {.key = "metrics.top_processes", .flag = "--metrics-top-processes", .env = "HYPERION_METRICS_TOP_PROCESSES",
+     .kind = Kind::integer, .metavar = "N", .default_text = "10", .min = 0, .max = 100,
+     .help = "processes with the most CPU and memory exported in /metrics",
+     .field = +[](Config& c) -> auto& { return c.metrics.top_processes; }},
+    {.key = "metrics.public", .flag = "--metrics-public", .env = "HYPERION_METRICS_PUBLIC", .kind = Kind::boolean,
+     .default_text = "false",
+     .help = "serve /metrics without credentials, for scrapers that cannot send a bearer token",
+     .field = +[](Config& c) -> auto& { return c.metrics.public_access; }},
+    {.key = "live.max_clients", .flag = "--live-max-clients", .env = "HYPERION_LIVE_MAX_CLIENTS",
+     .kind = Kind::integer, .metavar = "N", .default_text = "1000", .min = 1, .max = 100000,
+     .help = "open /api/v1/live WebSockets at most; more are refused with 503",
+     .field = +[](Config& c) -> auto& { return c.live.max_clients; }},
+    {.key = "live.max_message_bytes", .flag = "--live-max-message-bytes", .env = "HYPERION_LIVE_MAX_MESSAGE_BYTES",
+     .kind = Kind::size, .metavar = "SIZE", .default_text = "4KiB", .min = 256, .max = kMiB,
+     .help = "largest message a live client may send (subscribe, unsubscribe)",
+     .field = +[](Config& c) -> auto& { return c.live.max_message_bytes; }},
+    {.key = "live.ping_interval", .flag = "--live-ping-interval", .env = "HYPERION_LIVE_PING_INTERVAL",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "15s", .min = kSecond, .max = 10 * kMinute,
+     .help = "a silent live client is pinged after this; closed if still silent after twice this",
+     .field = +[](Config& c) -> auto& { return c.live.ping_interval; }},
+    {.key = "live.allowed_origins", .flag = "--live-allowed-origins", .env = "HYPERION_LIVE_ALLOWED_ORIGINS",
+     .kind = Kind::string, .metavar = "ORIGINS", .default_text = "",
+     .help = "comma-separated origins (https://host:port) whose pages may open the live socket, besides this server",
+     .field = +[](Config& c) -> auto& { return c.live.allowed_origins; }, .allowed = "origins, comma-separated; empty: none"},
+    {.key = "live.auth_timeout", .flag = "--live-auth-timeout", .env = "HYPERION_LIVE_AUTH_TIMEOUT",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "10s", .min = kSecond, .max = 5 * kMinute,
+     .help = "a live client that connected without credentials must send {\"auth\": TOKEN} within this",
+     .field = +[](Config& c) -> auto& { return c.live.auth_timeout; }},
+
+    {.key = "auth.access_token_ttl", .flag = "--auth-access-token-ttl", .env = "HYPERION_AUTH_ACCESS_TOKEN_TTL",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "15m", .min = kMinute, .max = kDay,
+     .help = "lifetime of an access token (the dashboard renews it in the background)",
+     .field = +[](Config& c) -> auto& { return c.auth.access_token_ttl; }},
+    {.key = "auth.refresh_token_ttl", .flag = "--auth-refresh-token-ttl", .env = "HYPERION_AUTH_REFRESH_TOKEN_TTL",
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "7d", .min = kHour, .max = 365 * kDay,
+     .help = "a login session unused for this long ends; each use renews it",
+     .field = +[](Config& c) -> auto& { return c.auth.refresh_token_ttl; }},
+    {.key = "auth.max_failed_logins", .flag = "--auth-max-failed-logins", .env = "HYPERION_AUTH_MAX_FAILED_LOGINS",
+     .kind = Kind::integer, .metavar = "N", .default_text = "5", .min = 1, .max = 1000,
+     .help = "consecutive failed logins that lock an account for auth.lockout",
+     .field = +[](Config& c) -> auto& { return c.auth.max_failed_logins; }},
+    {.key = "auth.lockout", .flag = "--auth-lockout", .env = "HYPERION_AUTH_LOCKOUT", .kind = Kind::duration,
+     .metavar = "DURATION", .default_text = "15m", .min = kSecond, .max = kDay,
+     .help = "how long a locked account refuses logins",
+     .field = +[](Config& c) -> auto& { return c.auth.lockout; }},
+    {.key = "auth.login_attempts_per_minute", .flag = "--auth-login-attempts-per-minute",
+     .env = "HYPERION_AUTH_LOGIN_ATTEMPTS_PER_MINUTE", .kind = Kind::integer, .metavar = "N", .default_text = "10",
+     .min = 1, .max = 100000,
+     .help = "failed logins per minute from one address, or for one user name, before 429 Too Many Requests",
+     .field = +[](Config& c) -> auto& { return c.auth.login_attempts_per_minute; }},
+    {.key = "auth.password_iterations", .flag = "--auth-password-iterations", .env = "HYPERION_AUTH_PASSWORD_ITERATIONS",
+     .kind = Kind::integer, .metavar = "N", .default_text = "3", .min = 1, .max = 20,
+     .help = "Argon2id passes over memory for new password hashes (older hashes still verify)",
+     .field = +[](Config& c) -> auto& { return c.auth.password_iterations; }},
+    {.key = "auth.password_memory", .flag = "--auth-password-memory", .env = "HYPERION_AUTH_PASSWORD_MEMORY",
+     .kind = Kind::size, .metavar = "SIZE", .default_text = "64MiB", .min = 8 * kMiB, .max = kGiB,
+     .help = "Argon2id memory for new password hashes",
+     .field = +[](Config& c) -> auto& { return c.auth.password_memory; }},
+
+    {.key = "tls.certificate", .flag = "--tls-certificate", .env = "HYPERION_TLS_CERTIFICATE", .kind = Kind::string,
+     .metavar = "FILE", .default_text = "",
+     .help = "serve HTTPS with this PEM certificate chain (with tls.key); read again on SIGHUP",
+     .field = +[](Config& c) -> auto& { return c.tls.certificate; }, .allowed = "a path; empty: plain HTTP"},
+    {.key = "tls.key", .flag = "--tls-key", .env = "HYPERION_TLS_KEY", .kind = Kind::string, .metavar = "FILE",
+     .default_text = "", .help = "the PEM private key of tls.certificate",
+     .field = +[](Config& c) -> auto& { return c.tls.key; }, .allowed = "a path; empty: plain HTTP"},
+});
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+std::string check_path(std::string_view value) { return value.empty() ? "empty path" : ""; }
+
+// The id appears in URLs, metric labels and file names: keep it to a safe alphabet.
+std::string check_id(std::string_view value) {
+  if (value.empty()) return "empty id";
+  if (value.size() > static_cast<std::size_t>(kMaxHostIdLength)) {
+    return fmt::format("'{}' is longer than {} characters", value, kMaxHostIdLength);
+  }
+  for (const char ch : value) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                    ch == '.' || ch == '_' || ch == '-';
+    if (!ok) return fmt::format("'{}' may contain only letters, digits, '.', '_' and '-'", value);
+  }
+  return {};
+}
+
+std::span<const Setting> settings() { return kSettings; }
+
+const Setting* find_by_key(std::string_view key) {
+  for (const auto& s : kSettings) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+const Setting* find_by_flag(std::string_view flag) {
+  for (const auto& s : kSettings) {
+    if (s.flag == flag || (!s.alias.empty() && s.alias == flag)) return &s;
+  }
+  return nullptr;
+}
+
+bool is_section(std::string_view prefix) {
+  return std::any_of(kSettings.begin(), kSettings.end(), [&](const Setting& s) {
+    return s.key.size() > prefix.size() && s.key.substr(0, prefix.size()) == prefix && s.key[prefix.size()] == '.';
+  });
+}
+
+std::string_view section_of(std::string_view key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string_view::npos ? std::string_view{} : key.substr(0, dot);
+}
+
+std::string_view leaf_of(std::string_view key) {
+  const auto dot = key.rfind('.');
+  return dot == std::string_view::npos ? key : key.substr(dot + 1);
+}
+
+}  // namespace hyperion::daemon::detail
