@@ -30,6 +30,8 @@
 
 #include "hyperion/web/metrics.hpp"
 
+#include "metrics_format.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -56,122 +58,8 @@ using collectors::Snapshot;
 // Rough output size per series, to reserve the string once per scrape.
 constexpr std::size_t kBytesPerSeries = 80;
 
-struct Label {
-  std::string_view name;
-  std::string_view value;
-};
-
-// A number rendered into a stack buffer, for numeric label values ("cpu", "pid", "le").
-class NumberText {
- public:
-  template <class T>
-  explicit NumberText(T value) {
-    const auto r = fmt::format_to_n(buf_.data(), buf_.size(), "{}", value);
-    size_ = std::min(r.size, buf_.size());
-  }
-  std::string_view view() const noexcept { return {buf_.data(), size_}; }
-
- private:
-  std::array<char, 32> buf_{};
-  std::size_t size_ = 0;
-};
-
-void append_double(std::string& out, double v) {
-  // Go's ParseFloat spellings, which Prometheus' parser expects.
-  if (std::isnan(v)) {
-    out += "NaN";
-  } else if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}", v);
-  }
-}
-
-template <class T>
-void append_value(std::string& out, T v) {
-  if constexpr (std::is_floating_point_v<T>) {
-    append_double(out, static_cast<double>(v));
-  } else {
-    static_assert(std::is_integral_v<T>);
-    // Integers print exactly (a counter above 2^53 keeps its digits on the wire).
-    const fmt::format_int text(v);
-    out.append(text.data(), text.size());
-  }
-}
-
-void append_help_text(std::string& out, std::string_view help) {
-  for (const char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
-// One metric family: writes "# HELP" and "# TYPE" before its first sample, so a family
-// without samples leaves no trace.
-class Family {
- public:
-  Family(std::string& out, std::string_view name, std::string_view type, std::string_view help)
-      : out_(out), name_(name), type_(type), help_(help) {}
-
-  template <class T>
-  void add(std::initializer_list<Label> labels, T value) {
-    add_suffixed({}, labels, value);
-  }
-  template <class T>
-  void add(T value) {
-    add_suffixed({}, {}, value);
-  }
-
-  // For a histogram's _bucket, _sum and _count lines.
-  template <class T>
-  void add_suffixed(std::string_view suffix, std::initializer_list<Label> labels, T value) {
-    if (!started_) begin();
-    out_ += name_;
-    out_ += suffix;
-    if (labels.size() != 0) {
-      out_ += '{';
-      bool first = true;
-      for (const auto& l : labels) {
-        if (!first) out_ += ',';
-        first = false;
-        out_ += l.name;
-        out_ += "=\"";
-        append_label_value(out_, l.value);
-        out_ += '"';
-      }
-      out_ += '}';
-    }
-    out_ += ' ';
-    append_value(out_, value);
-    out_ += '\n';
-  }
-
- private:
-  void begin() {
-    started_ = true;
-    out_ += "# HELP ";
-    out_ += name_;
-    out_ += ' ';
-    append_help_text(out_, help_);
-    out_ += "\n# TYPE ";
-    out_ += name_;
-    out_ += ' ';
-    out_ += type_;
-    out_ += '\n';
-  }
-
-  std::string& out_;
-  std::string_view name_, type_, help_;
-  bool started_ = false;
-};
-
-constexpr std::string_view kCounter = "counter";
-constexpr std::string_view kGauge = "gauge";
+// Label, NumberText, Family, kCounter, kGauge: the format (metrics_format.hpp).
+using namespace exposition;
 
 std::string_view view(const collectors::SharedString& s) noexcept {
   return s ? std::string_view(*s) : std::string_view();
@@ -898,57 +786,7 @@ std::size_t estimate_series(const Snapshot& s, std::size_t top) {
   return n + 2 * top;
 }
 
-// Length of the UTF-8 sequence at the start of `s`, or 0 when it is not well formed
-// (overlong forms, surrogates and code points above U+10FFFF included), per RFC 3629.
-std::size_t utf8_sequence_length(std::string_view s) noexcept {
-  const auto b = [&s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xC0U) == 0x80U; };
-  const unsigned char c = b(0);
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
-    if (c == 0xED && b(1) > 0x9F) return 0;  // UTF-16 surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
-    if (c == 0xF4 && b(1) > 0x8F) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
 }  // namespace
-
-void append_label_value(std::string& out, std::string_view value) {
-  std::size_t i = 0;
-  while (i < value.size()) {
-    const char c = value[i];
-    if (static_cast<unsigned char>(c) < 0x80) {
-      if (c == '\\') {
-        out += "\\\\";
-      } else if (c == '"') {
-        out += "\\\"";
-      } else if (c == '\n') {
-        out += "\\n";
-      } else {
-        out += c;
-      }
-      ++i;
-      continue;
-    }
-    const std::size_t len = utf8_sequence_length(value.substr(i));
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
-      ++i;
-    } else {
-      out.append(value.substr(i, len));
-      i += len;
-    }
-  }
-}
 
 std::string hwmon_clean_name(std::string_view name) {
   std::string out;
