@@ -84,10 +84,11 @@ int main(int argc, char** argv) {
           access = std::get<Tokens>(r).access_token;
         }), "POST /api/v1/auth/login minus HTTP");
     const auto principal = *service.authenticate(access);
-    const auto api = std::get<NewApiToken>(service.create_api_token(Actor{principal, "bench"}, "b", Role::viewer, std::nullopt)).token;
+    const auto api = std::get<NewApiToken>(service.create_api_token(Actor{principal, "bench"}, "b", Role::viewer, std::nullopt,
+                                                                                "correct horse battery staple")).token;
 
     const Bytes key(32, 7);
-    const AccessClaims claims{1, "bench", "admin", "family", "jti", now_ms(), now_ms() + 900'000};
+    const AccessClaims claims{"u0123456789abcdef", "bench", "admin", "family", "jti", now_ms(), now_ms() + 900'000};
     const auto token = sign_access_token(claims, key);
     const auto input = token.substr(0, token.rfind('.'));
     row("floor: HMAC-SHA-256 of the token's header and claims",

@@ -29,16 +29,20 @@ std::vector<ApiTokenInfo> AuthService::list_api_tokens(std::int64_t user_id) {
 }
 
 Outcome<NewApiToken> AuthService::create_api_token(const Actor& actor, std::string_view name, Role role,
-                                                   std::optional<std::int64_t> expires_ms) {
+                                                   std::optional<std::int64_t> expires_ms, std::string_view password) {
   if (!actor.principal) return forbidden("log in to create an API token");
   const auto& p = *actor.principal;
   if (p.api_token_id != 0) return forbidden("an API token cannot create API tokens");
-  if (name.empty() || name.size() > 64) return error(400, "bad-token-name", "Bad token name", "a token name has 1 to 64 characters");
+  if (name.empty() || name.size() > 64) return error(400, "bad-token-name", "Bad token name", "a token name has 1 to 64 bytes");
+  if (!printable_utf8(name)) {
+    return error(400, "bad-token-name", "Bad token name", "a token name is UTF-8 text without control characters");
+  }
   if (!role_allows(p.role, role)) {
     return forbidden(fmt::format("a token's role cannot be higher than yours ({})", to_string(p.role)));
   }
   const auto now = now_();
   if (expires_ms && *expires_ms <= now) return error(400, "bad-expiry", "Bad expiry", "the expiry is in the past");
+  if (auto e = verify_current_password(actor, password, "token.create")) return *e;
   const auto token = std::string(kApiTokenPrefix) + random_token(32);
   const auto hash = token_hash(token);
   const auto prefix = token.substr(0, 10);

@@ -22,7 +22,7 @@ std::string scopes_of_role(std::string_view role) {
 }
 
 std::string sign_access_token(const AccessClaims& c, std::span<const unsigned char> key) {
-  const nlohmann::ordered_json payload{{"sub", std::to_string(c.user_id)},
+  const nlohmann::ordered_json payload{{"sub", c.subject},
                                        {"name", c.username},
                                        {"role", c.role},
                                        {"scope", scopes_of_role(c.role)},
@@ -65,7 +65,7 @@ std::variant<AccessClaims, TokenError> verify_access_token(std::string_view toke
   if (!p.is_object()) return TokenError{"malformed"};
   AccessClaims c;
   try {
-    c.user_id = std::stoll(p.at("sub").get<std::string>());
+    c.subject = p.at("sub").get<std::string>();
     c.username = p.at("name").get<std::string>();
     c.role = p.at("role").get<std::string>();
     c.session = p.at("sid").get<std::string>();

@@ -24,8 +24,21 @@ std::string recovery_code() {
 
 // --- second factor
 
-Outcome<TotpEnrollment> AuthService::begin_totp(const Actor& actor) {
+std::optional<AuthError> AuthService::verify_current_password(const Actor& actor, std::string_view password,
+                                                              std::string_view action) {
+  auto s = db_.prepare("SELECT password_hash FROM users WHERE id = ?");
+  s.bind(1, actor.principal->user_id);
+  if (!s.step()) return no_such_user(actor.principal->username);
+  if (!verify_password(password, s.text(0))) {
+    audit(actor.name(), actor.source, action, actor.name(), "failure", "wrong password");
+    return error(403, "wrong-password", "Wrong password", "the password is wrong");
+  }
+  return std::nullopt;
+}
+
+Outcome<TotpEnrollment> AuthService::begin_totp(const Actor& actor, std::string_view password) {
   if (!actor.principal) return forbidden("log in to enrol a second factor");
+  if (auto e = verify_current_password(actor, password, "totp.enroll")) return *e;
   auto s = db_.prepare("SELECT totp_enabled FROM users WHERE id = ?");
   s.bind(1, actor.principal->user_id);
   if (!s.step()) return no_such_user(actor.principal->username);
@@ -87,14 +100,7 @@ void AuthService::clear_totp(std::int64_t user_id) {
 
 Outcome<Done> AuthService::disable_totp(const Actor& actor, std::string_view password) {
   if (!actor.principal) return forbidden("log in to remove the second factor");
-  auto s = db_.prepare("SELECT password_hash FROM users WHERE id = ?");
-  s.bind(1, actor.principal->user_id);
-  if (!s.step()) return no_such_user(actor.principal->username);
-  if (!verify_password(password, s.text(0))) {
-    audit(actor.name(), actor.source, "totp.disable", actor.name(), "failure", "wrong password");
-    return error(403, "wrong-password", "Wrong password", "the password is wrong");
-  }
-  s.reset();
+  if (auto e = verify_current_password(actor, password, "totp.disable")) return *e;
   clear_totp(actor.principal->user_id);
   audit(actor.name(), actor.source, "totp.disable", actor.name(), "success");
   return Done{};

@@ -49,10 +49,12 @@ AuthService::AuthService(Database& db, SecretKey secrets, Bytes signing_key, Aut
 
 void AuthService::load_state() {
   std::map<std::int64_t, UserState> users;
-  auto s = db_.prepare("SELECT id, name, role, enabled, must_change_password, sessions_valid_after_ms FROM users");
+  std::map<std::string, std::int64_t, std::less<>> by_uid;
+  auto s = db_.prepare("SELECT id, uid, name, role, enabled, must_change_password, sessions_valid_after_ms FROM users");
   while (s.step()) {
-    users[s.int64(0)] = UserState{s.text(1), parse_role(s.text(2)).value_or(Role::viewer), s.int64(3) != 0,
-                                  s.int64(4) != 0, s.int64(5)};
+    users[s.int64(0)] = UserState{s.text(1), s.text(2), parse_role(s.text(3)).value_or(Role::viewer), s.int64(4) != 0,
+                                  s.int64(5) != 0, s.int64(6)};
+    by_uid[s.text(1)] = s.int64(0);
   }
   std::map<Bytes, ApiTokenState> tokens;
   auto t = db_.prepare("SELECT id, user_id, role, token_hash, expires_ms FROM api_tokens WHERE revoked_ms IS NULL");
@@ -68,6 +70,7 @@ void AuthService::load_state() {
   while (r.step()) revoked[r.text(0)] = r.int64(1) + settings_.access_ttl.count();
   std::unique_lock lock(mutex_);
   users_ = std::move(users);
+  id_by_uid_ = std::move(by_uid);
   api_tokens_ = std::move(tokens);
   api_token_ids_.clear();
   for (const auto& entry : api_tokens_) api_token_ids_.insert(entry.second.id);
@@ -86,15 +89,17 @@ bool AuthService::reload_if_changed() {
 }
 
 void AuthService::refresh_user_state(std::int64_t user_id) {
-  auto s = db_.prepare("SELECT name, role, enabled, must_change_password, sessions_valid_after_ms FROM users WHERE id = ?");
+  auto s = db_.prepare("SELECT uid, name, role, enabled, must_change_password, sessions_valid_after_ms FROM users WHERE id = ?");
   s.bind(1, user_id);
   std::unique_lock lock(mutex_);
-  if (!s.step()) {
-    users_.erase(user_id);
-    return;
+  if (const auto old = users_.find(user_id); old != users_.end()) {
+    id_by_uid_.erase(old->second.uid);
+    users_.erase(old);
   }
-  users_[user_id] = UserState{s.text(0), parse_role(s.text(1)).value_or(Role::viewer), s.int64(2) != 0,
-                              s.int64(3) != 0, s.int64(4)};
+  if (!s.step()) return;
+  users_[user_id] = UserState{s.text(0), s.text(1), parse_role(s.text(2)).value_or(Role::viewer), s.int64(3) != 0,
+                              s.int64(4) != 0, s.int64(5)};
+  id_by_uid_[s.text(0)] = user_id;
 }
 
 // --- fast path
@@ -105,14 +110,17 @@ std::optional<Principal> AuthService::authenticate(std::string_view token) const
     const auto verified = verify_access_token(token, signing_key_, now);
     if (!std::holds_alternative<AccessClaims>(verified)) return std::nullopt;
     const auto& c = std::get<AccessClaims>(verified);
-    Principal p{c.user_id, c.username, parse_role(c.role).value_or(Role::viewer), c.session, 0, c.issued_ms, c.expires_ms, false};
     std::shared_lock lock(mutex_);
-    const auto u = users_.find(c.user_id);
+    // The subject is the user's uid, never reused: a token of a deleted user names nobody, even
+    // when a new user took the deleted one's row id or name.
+    const auto id = id_by_uid_.find(c.subject);
+    if (id == id_by_uid_.end()) return std::nullopt;
+    const auto u = users_.find(id->second);
     if (u == users_.end() || !u->second.enabled || c.issued_ms < u->second.valid_after_ms) return std::nullopt;
     if (revoked_sessions_.contains(c.session)) return std::nullopt;
-    p.role = u->second.role;
-    p.must_change_password = u->second.must_change_password;
-    return p;
+    // Name and role as they are now, never as the token says.
+    return Principal{id->second, u->second.name, u->second.role, c.session, 0, c.issued_ms, c.expires_ms,
+                     u->second.must_change_password};
   }
   if (!token.starts_with(kApiTokenPrefix) || token.size() > 128) return std::nullopt;
   const auto hash = token_hash(token);

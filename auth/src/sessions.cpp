@@ -16,37 +16,74 @@ using storage::Statement;
 
 // --- login and sessions
 
+namespace {
+
+AuthError too_many(std::int64_t retry_s) {
+  retry_s = std::max<std::int64_t>(1, retry_s);
+  return error(429, "too-many-attempts", "Too many attempts",
+               fmt::format("too many failed logins from this address; try again in {} s", retry_s), retry_s);
+}
+
+}  // namespace
+
+// Before a login is tried: the address's failures in the last minute (any name), then this
+// address's throttle for this name. Nothing here depends on whether the name exists.
 std::optional<AuthError> AuthService::check_rate(const std::string& source, const std::string& name) {
   const auto now = now_();
   const auto window_start = now - 60'000;
-  for (auto* m : {&attempts_by_source_, &attempts_by_name_}) {
-    const auto& key = m == &attempts_by_source_ ? source : name;
-    auto it = m->find(key);
-    if (it == m->end()) continue;
+  if (auto it = attempts_by_source_.find(source); it != attempts_by_source_.end()) {
     auto& f = it->second.failures_ms;
     std::erase_if(f, [&](std::int64_t t) { return t < window_start; });
     if (f.empty()) {
-      m->erase(it);
-      continue;
-    }
-    if (static_cast<int>(f.size()) >= settings_.attempts_per_minute) {
-      const auto retry = (f.front() + 60'000 - now + 999) / 1000;
-      return error(429, "too-many-attempts", "Too many attempts",
-                   fmt::format("too many failed logins; try again in {} s", retry), std::max<std::int64_t>(1, retry));
+      attempts_by_source_.erase(it);
+    } else if (static_cast<int>(f.size()) >= settings_.attempts_per_minute) {
+      return too_many((f.front() + 60'000 - now + 999) / 1000);
     }
   }
+  auto s = db_.prepare("SELECT blocked_until_ms FROM login_failures WHERE name = ? AND source = ?");
+  s.bind(1, name).bind(2, source);
+  if (s.step() && s.int64(0) > now) return too_many((s.int64(0) - now + 999) / 1000);
   return std::nullopt;
 }
 
 void AuthService::record_failure(const std::string& source, const std::string& name) {
   const auto now = now_();
   attempts_by_source_[source].failures_ms.push_back(now);
-  attempts_by_name_[name].failures_ms.push_back(now);
-  // Bounded: a scan of many names or addresses does not grow memory without end.
+  // Bounded: a scan from many addresses does not grow memory without end.
   constexpr std::size_t kMaxTracked = 10'000;
-  for (auto* m : {&attempts_by_source_, &attempts_by_name_}) {
-    if (m->size() > kMaxTracked) m->erase(m->begin());
+  if (attempts_by_source_.size() > kMaxTracked) attempts_by_source_.erase(attempts_by_source_.begin());
+
+  // Per (name, address), in the file: failures are forgotten `lockout` after the last one or
+  // the end of its wait, whichever is later. From the max_failed_logins-th failure on, the
+  // address waits 1 s, doubling with each failure, at most `lockout`.
+  const auto horizon = now - settings_.lockout.count();
+  std::int64_t failures = 1;
+  std::int64_t first = now;
+  auto s = db_.prepare(
+      "SELECT failures, first_ms, max(last_ms, blocked_until_ms) FROM login_failures WHERE name = ? AND source = ?");
+  s.bind(1, name).bind(2, source);
+  if (s.step() && s.int64(2) > horizon) {
+    failures = s.int64(0) + 1;
+    first = s.int64(1);
   }
+  s.reset();
+  std::int64_t blocked_until = 0;
+  if (failures >= settings_.max_failed_logins) {
+    const auto doublings = std::min<std::int64_t>(failures - settings_.max_failed_logins, 40);
+    const auto delay = std::min<std::int64_t>(settings_.lockout.count(), std::int64_t{1000} << std::min<std::int64_t>(doublings, 30));
+    blocked_until = now + delay;
+  }
+  db_.prepare(
+         "INSERT INTO login_failures (name, source, failures, first_ms, last_ms, blocked_until_ms) VALUES (?, ?, ?, ?, ?, ?) "
+         "ON CONFLICT (name, source) DO UPDATE SET failures = excluded.failures, first_ms = excluded.first_ms, "
+         "last_ms = excluded.last_ms, blocked_until_ms = excluded.blocked_until_ms")
+      .bind(1, name)
+      .bind(2, source)
+      .bind(3, failures)
+      .bind(4, first)
+      .bind(5, now)
+      .bind(6, blocked_until)
+      .run();
 }
 
 Outcome<Tokens> AuthService::login(std::string_view name_in, std::string_view password, std::optional<std::string_view> otp,
@@ -54,49 +91,28 @@ Outcome<Tokens> AuthService::login(std::string_view name_in, std::string_view pa
   std::string name(name_in.substr(0, 64));
   for (auto& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   if (auto limited = check_rate(source, name)) {
-    audit(name, source, "login", std::nullopt, "denied", "rate limited");
+    audit_repeated(std::nullopt, source, "denied", "rate limited");
     return *limited;
   }
   const auto now = now_();
-  auto s = db_.prepare(
-      "SELECT id, password_hash, enabled, locked_until_ms, totp_enabled, totp_secret, totp_last_step, failed_logins "
-      "FROM users WHERE name = ?");
+  auto s = db_.prepare("SELECT id, password_hash, enabled, totp_enabled, totp_secret, totp_last_step FROM users WHERE name = ?");
   s.bind(1, name);
   const bool exists = s.step();
   // The same work whether the user exists or not: timing does not tell.
   const bool password_ok = verify_password(password, exists ? s.text(1) : dummy_hash_);
-  if (!exists) {
+  if (!exists || !password_ok) {
+    s.reset();
+    // The same bookkeeping and the same answer for an unknown name as for a wrong password.
     record_failure(source, name);
-    audit(name, source, "login", std::nullopt, "failure", "unknown user");
+    audit_repeated(name, source, "failure", "wrong user name or password");
     return bad_credentials();
   }
   const auto id = s.int64(0);
   const bool enabled = s.int64(2) != 0;
-  const auto locked_until = s.optional_int64(3);
-  const bool totp_enabled = s.int64(4) != 0;
-  const auto totp_box = s.blob(5);
-  const auto last_step = s.optional_int64(6);
-  const auto failed = s.int64(7);
+  const bool totp_enabled = s.int64(3) != 0;
+  const auto totp_box = s.blob(4);
+  const auto last_step = s.optional_int64(5);
   s.reset();
-  if (locked_until && *locked_until > now) {
-    record_failure(source, name);
-    audit(name, source, "login", std::nullopt, "denied", "account locked");
-    const auto retry = (*locked_until - now + 999) / 1000;
-    return error(429, "too-many-attempts", "Too many attempts",
-                 fmt::format("too many failed logins; try again in {} s", retry), retry);
-  }
-  if (!password_ok) {
-    record_failure(source, name);
-    const auto failures = failed + 1;
-    const bool lock = failures >= settings_.max_failed_logins;
-    db_.prepare("UPDATE users SET failed_logins = ?, locked_until_ms = ? WHERE id = ?")
-        .bind(1, lock ? 0 : failures)
-        .bind(2, lock ? std::optional<std::int64_t>(now + settings_.lockout.count()) : std::nullopt)
-        .bind(3, id)
-        .run();
-    audit(name, source, "login", std::nullopt, "failure", lock ? "wrong password; account locked" : "wrong password");
-    return bad_credentials();
-  }
   if (!enabled) {
     audit(name, source, "login", std::nullopt, "denied", "account disabled");
     return error(403, "account-disabled", "Account disabled", "this account is disabled; ask an admin");
@@ -120,17 +136,17 @@ Outcome<Tokens> AuthService::login(std::string_view name_in, std::string_view pa
       }
     }
     if (!step && !recovery_used) {
+      // A wrong code is a failed login like a wrong password: it feeds the same throttle.
       record_failure(source, name);
-      audit(name, source, "login", std::nullopt, "failure", "wrong second factor");
+      audit_repeated(name, source, "failure", "wrong second factor");
       return error(401, "invalid-otp", "Invalid code", "the code is wrong, expired or already used");
     }
     if (step) db_.prepare("UPDATE users SET totp_last_step = ? WHERE id = ?").bind(1, *step).bind(2, id).run();
     if (recovery_used) audit(name, source, "totp.recovery", name, "success", "a recovery code was used");
   }
-  db_.prepare("UPDATE users SET failed_logins = 0, locked_until_ms = NULL, last_login_ms = ? WHERE id = ?")
-      .bind(1, now)
-      .bind(2, id)
-      .run();
+  // A success from this address forgets its failures for this name (not other addresses').
+  db_.prepare("DELETE FROM login_failures WHERE name = ? AND source = ?").bind(1, name).bind(2, source).run();
+  db_.prepare("UPDATE users SET last_login_ms = ? WHERE id = ?").bind(1, now).bind(2, id).run();
   refresh_user_state(id);  // it may have been created or changed by `hyperiond user` since
   UserState state;
   {
@@ -151,7 +167,7 @@ Tokens AuthService::issue(const UserState& user, std::int64_t user_id, const std
                           user.must_change_password};
   t.access_expires_ms = t.principal.expires_ms;
   t.access_token = sign_access_token(
-      AccessClaims{user_id, user.name, std::string(to_string(user.role)), family, random_token(9), now, t.access_expires_ms},
+      AccessClaims{user.uid, user.name, std::string(to_string(user.role)), family, random_token(9), now, t.access_expires_ms},
       signing_key_);
   t.refresh_token = random_token(32);
   t.refresh_expires_ms = now + settings_.refresh_ttl.count();

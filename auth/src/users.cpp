@@ -27,12 +27,16 @@ UserInfo read_user(const Statement& s) {
   u.created_ms = s.int64(7);
   u.last_login_ms = s.optional_int64(8);
   u.locked_until_ms = s.optional_int64(9);
+  u.throttled_addresses = s.int64(10);
   return u;
 }
 
+// locked_until_ms: the latest throttle of any address for this name (login_failures), given the
+// current time as the one parameter.
 constexpr std::string_view kUserColumns =
     "id, name, display_name, role, enabled, must_change_password, totp_enabled, created_ms, last_login_ms, "
-    "locked_until_ms";
+    "(SELECT max(blocked_until_ms) FROM login_failures f WHERE f.name = users.name AND f.blocked_until_ms > ?1), "
+    "(SELECT count(*) FROM login_failures f WHERE f.name = users.name AND f.blocked_until_ms > ?1)";
 
 }  // namespace
 
@@ -52,8 +56,9 @@ std::string AuthService::create_initial_admin(const std::string& source) {
 }
 
 std::optional<UserInfo> AuthService::find_user(std::string_view name) {
-  auto s = db_.prepare(fmt::format("SELECT {} FROM users WHERE name = ?", kUserColumns));
-  s.bind(1, name);
+  auto s = db_.prepare(fmt::format("SELECT {} FROM users WHERE name = ?2", kUserColumns));
+  s.bind(1, now_());
+  s.bind(2, name);
   if (!s.step()) return std::nullopt;
   return read_user(s);
 }
@@ -61,6 +66,7 @@ std::optional<UserInfo> AuthService::find_user(std::string_view name) {
 std::vector<UserInfo> AuthService::list_users() {
   std::vector<UserInfo> out;
   auto s = db_.prepare(fmt::format("SELECT {} FROM users ORDER BY name", kUserColumns));
+  s.bind(1, now_());
   while (s.step()) out.push_back(read_user(s));
   return out;
 }
@@ -84,16 +90,20 @@ Outcome<UserInfo> AuthService::create_user(const Actor& actor, const NewUser& us
   }
   const auto now = now_();
   const auto hash = hash_password(user.password, settings_.password_cost);
+  // A fresh random uid (what tokens name) and no token from before this moment: a new user
+  // never inherits anything of a deleted one, whatever row id or name SQLite gives it.
   db_.prepare(
-         "INSERT INTO users (name, display_name, role, password_hash, must_change_password, created_ms, "
-         "password_changed_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, user.name)
-      .bind(2, user.display_name)
-      .bind(3, to_string(user.role))
-      .bind(4, hash)
-      .bind(5, user.must_change_password)
-      .bind(6, now)
+         "INSERT INTO users (uid, name, display_name, role, password_hash, must_change_password, created_ms, "
+         "password_changed_ms, sessions_valid_after_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, "u" + hex_encode(random_bytes(16)))
+      .bind(2, user.name)
+      .bind(3, user.display_name)
+      .bind(4, to_string(user.role))
+      .bind(5, hash)
+      .bind(6, user.must_change_password)
       .bind(7, now)
+      .bind(8, now)
+      .bind(9, now)
       .run();
   refresh_user_state(db_.last_insert_rowid());
   audit(actor.name(), actor.source, "user.create", user.name, "success", fmt::format("role {}", to_string(user.role)));
@@ -127,7 +137,7 @@ Outcome<UserInfo> AuthService::change_user(const Actor& actor, std::string_view 
       what.push_back(fmt::format("role {} -> {}", to_string(user->role), to_string(*change.role)));
     }
     if (change.enabled && *change.enabled != user->enabled) {
-      db_.prepare("UPDATE users SET enabled = ?, failed_logins = 0, locked_until_ms = NULL WHERE id = ?")
+      db_.prepare("UPDATE users SET enabled = ? WHERE id = ?")
           .bind(1, *change.enabled)
           .bind(2, user->id)
           .run();
@@ -136,6 +146,9 @@ Outcome<UserInfo> AuthService::change_user(const Actor& actor, std::string_view 
   });
   // A role change or a disable ends the user's sessions: the new role takes effect at once.
   if ((change.role && *change.role != user->role) || (change.enabled && !*change.enabled)) revoke_user_sessions(user->id);
+  // A disable also revokes the API tokens, so that enabling the user again revives nothing
+  // issued before: the user starts again with new credentials.
+  if (change.enabled && !*change.enabled && user->enabled) revoke_user_api_tokens(user->id, "user disabled", actor);
   refresh_user_state(user->id);
   if (!what.empty()) {
     std::string detail;
@@ -158,8 +171,10 @@ Outcome<Done> AuthService::delete_user(const Actor& actor, std::string_view name
     if (s.int64(0) <= 1) return error(409, "last-admin", "Last admin", "this is the only enabled admin");
   }
   db_.prepare("DELETE FROM users WHERE id = ?").bind(1, user->id).run();
+  db_.prepare("DELETE FROM login_failures WHERE name = ?").bind(1, user->name).run();
   {
     std::unique_lock lock(mutex_);
+    if (const auto u = users_.find(user->id); u != users_.end()) id_by_uid_.erase(u->second.uid);
     users_.erase(user->id);
     std::erase_if(api_tokens_, [&](const auto& t) {
       if (t.second.user_id != user->id) return false;
@@ -191,9 +206,7 @@ Outcome<Done> AuthService::set_password(const Actor& actor, std::string_view nam
   }
   if (auto why = password_weakness(new_password, user->name)) return error(400, "weak-password", "Weak password", *why);
   const auto now = now_();
-  db_.prepare(
-         "UPDATE users SET password_hash = ?, password_changed_ms = ?, must_change_password = ?, failed_logins = 0, "
-         "locked_until_ms = NULL WHERE id = ?")
+  db_.prepare("UPDATE users SET password_hash = ?, password_changed_ms = ?, must_change_password = ? WHERE id = ?")
       .bind(1, hash_password(new_password, settings_.password_cost))
       .bind(2, now)
       .bind(3, !self && temporary)
@@ -206,6 +219,35 @@ Outcome<Done> AuthService::set_password(const Actor& actor, std::string_view nam
   audit(actor.name(), actor.source, "user.password", std::string(name), "success",
         self ? "changed own password" : (temporary ? "reset (must change at next login)" : "set"));
   return Done{};
+}
+
+Outcome<Done> AuthService::unlock_user(const Actor& actor, std::string_view name) {
+  if (!may_manage(actor)) return forbidden("only an admin unlocks users");
+  auto user = find_user(name);
+  if (!user) return no_such_user(name);
+  db_.prepare("DELETE FROM login_failures WHERE name = ?").bind(1, user->name).run();
+  audit(actor.name(), actor.source, "user.unlock", user->name, "success",
+        fmt::format("forgot the failed logins from {} address(es)", user->throttled_addresses));
+  return Done{};
+}
+
+void AuthService::revoke_user_api_tokens(std::int64_t user_id, const std::string& why, const Actor& actor) {
+  std::vector<std::string> names;
+  auto s = db_.prepare("SELECT name FROM api_tokens WHERE user_id = ? AND revoked_ms IS NULL");
+  s.bind(1, user_id);
+  while (s.step()) names.push_back(s.text(0));
+  s.reset();
+  if (names.empty()) return;
+  db_.prepare("UPDATE api_tokens SET revoked_ms = ? WHERE user_id = ? AND revoked_ms IS NULL").bind(1, now_()).bind(2, user_id).run();
+  {
+    std::unique_lock lock(mutex_);
+    std::erase_if(api_tokens_, [&](const auto& t) {
+      if (t.second.user_id != user_id) return false;
+      api_token_ids_.erase(t.second.id);
+      return true;
+    });
+  }
+  for (const auto& n : names) audit(actor.name(), actor.source, "token.revoke", n, "success", why);
 }
 
 void AuthService::revoke_user_sessions(std::int64_t user_id, const std::string& except_family) {

@@ -23,6 +23,7 @@ constexpr std::string_view kUserUsage =
     "  role NAME viewer|operator|admin\n"
     "  disable NAME | enable NAME\n"
     "  reset-2fa NAME\n"
+    "  unlock NAME        forget the failed logins of NAME from every address\n"
     "  delete NAME\n"
     "Passwords are read from the terminal (twice, not echoed), or with --password-stdin from the\n"
     "first line of standard input. --temporary: the user must change it at the next login.\n";
@@ -81,6 +82,8 @@ auth::AuthSettings auth_settings(const Config& c) {
   s.lockout = c.auth.lockout;
   s.attempts_per_minute = static_cast<int>(c.auth.login_attempts_per_minute);
   s.password_cost = {c.auth.password_iterations, static_cast<std::size_t>(c.auth.password_memory)};
+  s.audit_retention = c.audit.retention;
+  s.audit_max_rows = static_cast<std::int64_t>(c.audit.max_rows);
   s.issuer = c.host_id == "local" ? "Hyperion" : fmt::format("Hyperion {}", c.host_id);
   return s;
 }
@@ -97,9 +100,34 @@ std::unique_ptr<Accounts> open_accounts(const Config& config) {
   if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", (dir / "keys").string(), ec.message()));
   ::chmod(dir.c_str(), 0700);
   ::chmod((dir / "keys").c_str(), 0700);
-  auto db = storage::Database::open(dir / "hyperion.db");
+  const auto db_file = dir / "hyperion.db";
+  // A file of 0 bytes is not a fresh install (that has no file): it was truncated, or a disk
+  // filled. Starting on it would create a new admin over an empty account table.
+  if (std::filesystem::exists(db_file, ec) && std::filesystem::file_size(db_file, ec) == 0 && !ec) {
+    throw std::runtime_error(fmt::format("{} is empty (0 bytes), not a database: restore it from a backup, or remove it "
+                                         "to start afresh with no accounts",
+                                         db_file.string()));
+  }
+  auto db = storage::Database::open(db_file);
   storage::migrate(db, storage::schema());
-  auto secrets = auth::SecretKey::load_or_create(dir / "keys" / "secrets.key");
+  // secrets.key seals TOTP secrets and keys the hashes of API tokens, refresh tokens and
+  // recovery codes. A new key would make all of them fail (TOTP users locked out with a 500):
+  // when the database holds any, a missing key is an error to fix, not a thing to recreate.
+  const auto secrets_file = dir / "keys" / "secrets.key";
+  if (!std::filesystem::exists(secrets_file, ec)) {
+    auto s = db.prepare(
+        "SELECT (SELECT count(*) FROM users WHERE totp_secret IS NOT NULL) + (SELECT count(*) FROM api_tokens) + "
+        "(SELECT count(*) FROM recovery_codes) + (SELECT count(*) FROM refresh_tokens WHERE revoked_ms IS NULL)");
+    s.step();
+    if (s.int64(0) > 0) {
+      throw std::runtime_error(fmt::format(
+          "{} is missing, but the database holds {} secret(s) sealed or hashed with it (second factors, API tokens, "
+          "sessions): restore the key file from a backup. To give them up instead, run `hyperiond user reset-2fa` for "
+          "each user with a second factor and delete the API tokens, or move the database away",
+          secrets_file.string(), s.int64(0)));
+    }
+  }
+  auto secrets = auth::SecretKey::load_or_create(secrets_file);
   const auto signing = auth::SecretKey::load_or_create(dir / "keys" / "signing.key");
   return std::make_unique<Accounts>(std::move(db), std::move(secrets),
                                     auth::Bytes(signing.bytes().begin(), signing.bytes().end()), auth_settings(config));
@@ -146,7 +174,8 @@ int run_user_command(const std::vector<std::string>& args, std::istream& in, std
     return 2;
   }
   const std::size_t wanted = command == "list" ? 0 : command == "role" ? 2 : 1;
-  static const std::vector<std::string> kCommands{"add", "list", "passwd", "role", "disable", "enable", "reset-2fa", "delete"};
+  static const std::vector<std::string> kCommands{"add",     "list",   "passwd",    "role",  "disable",
+                                                  "enable", "unlock", "reset-2fa", "delete"};
   if (std::find(kCommands.begin(), kCommands.end(), command) == kCommands.end()) {
     err << "hyperiond user: unknown command '" << command << "'\n" << kUserUsage;
     return 2;
@@ -217,7 +246,10 @@ int run_user_command(const std::vector<std::string>& args, std::istream& in, std
   }
   if (command == "disable" || command == "enable") {
     return report(auth.change_user(root, name, auth::UserChange{std::nullopt, std::nullopt, command == "enable"}),
-                  fmt::format("{} {}d", command, name));
+                  fmt::format("{} {}", command == "enable" ? "enabled" : "disabled", name));
+  }
+  if (command == "unlock") {
+    return report(auth.unlock_user(root, name), fmt::format("unlocked {}: its failed logins are forgotten", name));
   }
   if (command == "reset-2fa") return report(auth.reset_totp(root, name), fmt::format("removed the second factor of {}", name));
   return report(auth.delete_user(root, name), fmt::format("deleted {}", name));

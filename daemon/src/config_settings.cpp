@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "hyperion/web/client_address.hpp"
+
 namespace hyperion::daemon::detail {
 namespace {
 
@@ -89,6 +91,17 @@ constexpr auto kSettings = std::to_array<Setting>({
      .kind = Kind::size, .metavar = "SIZE", .default_text = "64KiB", .min = kKiB, .max = kGiB,
      .help = "largest request body accepted",
      .field = +[](Config& c) -> auto& { return c.http.max_body_bytes; }},
+    {.key = "http.max_connections_per_address", .flag = "--http-max-connections-per-address",
+     .env = "HYPERION_HTTP_MAX_CONNECTIONS_PER_ADDRESS", .kind = Kind::integer, .metavar = "N", .default_text = "32",
+     .min = 1, .max = 1'000'000,
+     .help = "open connections (WebSockets included) from one client address; more get a 503. Trusted proxies are exempt",
+     .field = +[](Config& c) -> auto& { return c.http.max_connections_per_address; }},
+    {.key = "http.max_unauthenticated_connections", .flag = "--http-max-unauthenticated-connections",
+     .env = "HYPERION_HTTP_MAX_UNAUTHENTICATED_CONNECTIONS", .kind = Kind::integer, .metavar = "N", .default_text = "64",
+     .min = 1, .max = 1'000'000,
+     .help = "open connections that have not yet sent valid credentials; beyond it the oldest of them is closed, so "
+             "that a flood never takes the slots of signed-in clients",
+     .field = +[](Config& c) -> auto& { return c.http.max_unauthenticated_connections; }},
     {.key = "http.header_timeout", .flag = "--http-header-timeout", .env = "HYPERION_HTTP_HEADER_TIMEOUT",
      .kind = Kind::duration, .metavar = "DURATION", .default_text = "10s", .min = 100, .max = 10 * kMinute,
      .help = "a client must send its whole request header within this (against slowloris)",
@@ -115,6 +128,18 @@ constexpr auto kSettings = std::to_array<Setting>({
      .help = "comma-separated origins (https://host:port) whose pages may call the API with a bearer token (CORS); "
              "empty: none",
      .field = +[](Config& c) -> auto& { return c.http.cors_allowed_origins; }, .allowed = "origins, comma-separated; empty: none"},
+    {.key = "http.trusted_proxies", .flag = "--http-trusted-proxies", .env = "HYPERION_HTTP_TRUSTED_PROXIES",
+     .kind = Kind::string, .metavar = "ADDRESSES", .default_text = "",
+     .help = "reverse proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For or Forwarded header "
+             "names the client; from anyone else those headers are ignored",
+     .field = +[](Config& c) -> auto& { return c.http.trusted_proxies; }, .check = check_networks,
+     .allowed = "IP addresses or CIDR blocks, comma-separated; empty: none"},
+    {.key = "http.allowed_hosts", .flag = "--http-allowed-hosts", .env = "HYPERION_HTTP_ALLOWED_HOSTS",
+     .kind = Kind::string, .metavar = "NAMES", .default_text = "",
+     .help = "Host header values served besides the listen address, localhost and this machine's names and addresses "
+             "(against DNS rebinding); others get 421. \"*\" serves any",
+     .field = +[](Config& c) -> auto& { return c.http.allowed_hosts; },
+     .allowed = "host names or addresses, comma-separated; \"*\": any"},
 
     {.key = "metrics.top_processes", .flag = "--metrics-top-processes", .env = "HYPERION_METRICS_TOP_PROCESSES",
      .kind = Kind::integer, .metavar = "N", .default_text = "10", .min = 0, .max = 100,
@@ -144,6 +169,11 @@ constexpr auto kSettings = std::to_array<Setting>({
      .kind = Kind::duration, .metavar = "DURATION", .default_text = "10s", .min = kSecond, .max = 5 * kMinute,
      .help = "a live client that connected without credentials must send {\"auth\": TOKEN} within this",
      .field = +[](Config& c) -> auto& { return c.live.auth_timeout; }},
+    {.key = "live.max_unauthenticated_clients", .flag = "--live-max-unauthenticated-clients",
+     .env = "HYPERION_LIVE_MAX_UNAUTHENTICATED_CLIENTS", .kind = Kind::integer, .metavar = "N", .default_text = "32",
+     .min = 1, .max = 100000,
+     .help = "live clients still to send {\"auth\": TOKEN}; beyond it the oldest of them is closed (1008)",
+     .field = +[](Config& c) -> auto& { return c.live.max_unauthenticated_clients; }},
 
     {.key = "auth.access_token_ttl", .flag = "--auth-access-token-ttl", .env = "HYPERION_AUTH_ACCESS_TOKEN_TTL",
      .kind = Kind::duration, .metavar = "DURATION", .default_text = "15m", .min = kMinute, .max = kDay,
@@ -155,16 +185,17 @@ constexpr auto kSettings = std::to_array<Setting>({
      .field = +[](Config& c) -> auto& { return c.auth.refresh_token_ttl; }},
     {.key = "auth.max_failed_logins", .flag = "--auth-max-failed-logins", .env = "HYPERION_AUTH_MAX_FAILED_LOGINS",
      .kind = Kind::integer, .metavar = "N", .default_text = "5", .min = 1, .max = 1000,
-     .help = "consecutive failed logins that lock an account for auth.lockout",
+     .help = "failed logins from one address for one user name before that address must wait (1 s, doubling with "
+             "each further failure, at most auth.lockout); the account itself is never locked",
      .field = +[](Config& c) -> auto& { return c.auth.max_failed_logins; }},
     {.key = "auth.lockout", .flag = "--auth-lockout", .env = "HYPERION_AUTH_LOCKOUT", .kind = Kind::duration,
      .metavar = "DURATION", .default_text = "15m", .min = kSecond, .max = kDay,
-     .help = "how long a locked account refuses logins",
+     .help = "the longest wait of a throttled address; its failures are forgotten this long after the last",
      .field = +[](Config& c) -> auto& { return c.auth.lockout; }},
     {.key = "auth.login_attempts_per_minute", .flag = "--auth-login-attempts-per-minute",
      .env = "HYPERION_AUTH_LOGIN_ATTEMPTS_PER_MINUTE", .kind = Kind::integer, .metavar = "N", .default_text = "10",
      .min = 1, .max = 100000,
-     .help = "failed logins per minute from one address, or for one user name, before 429 Too Many Requests",
+     .help = "failed logins per minute from one address, whatever the user names, before 429 Too Many Requests",
      .field = +[](Config& c) -> auto& { return c.auth.login_attempts_per_minute; }},
     {.key = "auth.password_iterations", .flag = "--auth-password-iterations", .env = "HYPERION_AUTH_PASSWORD_ITERATIONS",
      .kind = Kind::integer, .metavar = "N", .default_text = "3", .min = 1, .max = 20,
@@ -174,6 +205,15 @@ constexpr auto kSettings = std::to_array<Setting>({
      .kind = Kind::size, .metavar = "SIZE", .default_text = "64MiB", .min = 8 * kMiB, .max = kGiB,
      .help = "Argon2id memory for new password hashes",
      .field = +[](Config& c) -> auto& { return c.auth.password_memory; }},
+
+    {.key = "audit.retention", .flag = "--audit-retention", .env = "HYPERION_AUDIT_RETENTION", .kind = Kind::duration,
+     .metavar = "DURATION", .default_text = "180d", .min = kHour, .max = 3650 * kDay,
+     .help = "audit entries older than this are deleted",
+     .field = +[](Config& c) -> auto& { return c.audit.retention; }},
+    {.key = "audit.max_rows", .flag = "--audit-max-rows", .env = "HYPERION_AUDIT_MAX_ROWS", .kind = Kind::integer,
+     .metavar = "N", .default_text = "1000000", .min = 1000, .max = 1'000'000'000,
+     .help = "audit entries kept at most; beyond it the oldest failed logins go first, then the oldest entries",
+     .field = +[](Config& c) -> auto& { return c.audit.max_rows; }},
 
     {.key = "tls.certificate", .flag = "--tls-certificate", .env = "HYPERION_TLS_CERTIFICATE", .kind = Kind::string,
      .metavar = "FILE", .default_text = "",
@@ -188,6 +228,11 @@ constexpr auto kSettings = std::to_array<Setting>({
 }  // namespace
 
 std::string check_path(std::string_view value) { return value.empty() ? "empty path" : ""; }
+
+std::string check_networks(std::string_view value) {
+  std::string why;
+  return web::parse_networks(value, &why) ? std::string() : why;
+}
 
 // The id appears in URLs, metric labels and file names: keep it to a safe alphabet.
 std::string check_id(std::string_view value) {

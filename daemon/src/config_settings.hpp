@@ -54,6 +54,7 @@ struct Setting {
 // The checks of string settings (the rows name them; `allowed` describes them).
 std::string check_path(std::string_view value);
 std::string check_id(std::string_view value);
+std::string check_networks(std::string_view value);  // "10.0.0.1, 192.168.0.0/16, ::1"
 
 inline constexpr std::int64_t kKiB = 1024;
 inline constexpr std::int64_t kMiB = 1024 * kKiB;

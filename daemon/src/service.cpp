@@ -1,13 +1,20 @@
 #include "hyperion/daemon/service.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -188,8 +195,56 @@ std::vector<std::string> comma_list(std::string_view list) {
   return out;
 }
 
+// The names a browser may use to reach this server: the listen address, localhost and the
+// loopback addresses, this machine's names, and on a wildcard listen address every address of
+// its interfaces; plus http.allowed_hosts. "*" turns the check off.
+web::AllowedHosts allowed_hosts(const Config& c) {
+  web::AllowedHosts a;
+  a.any = false;
+  const auto add = [&](const std::string& name) {
+    const bool bare_v6 = name.find(':') != std::string::npos && name.front() != '[';
+    if (const auto h = web::host_of(bare_v6 ? "[" + name + "]" : name)) {
+      if (std::find(a.names.begin(), a.names.end(), *h) == a.names.end()) a.names.push_back(*h);
+    }
+  };
+  for (const char* name : {"localhost", "localhost.localdomain", "ip6-localhost", "127.0.0.1", "::1"}) add(name);
+  const bool wildcard = c.listen_host == "0.0.0.0" || c.listen_host == "::" || c.listen_host.empty();
+  if (!wildcard) add(c.listen_host);
+  char hostname[256] = {};
+  if (::gethostname(hostname, sizeof hostname - 1) == 0 && hostname[0] != '\0') {
+    const std::string name(hostname);
+    add(name);
+    add(name.substr(0, name.find('.')));  // the short name
+  }
+  if (wildcard) {
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) == 0) {
+      for (auto* i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6)) continue;
+        char text[INET6_ADDRSTRLEN] = {};
+        const void* raw = i->ifa_addr->sa_family == AF_INET
+                              ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr)
+                              : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr);
+        if (::inet_ntop(i->ifa_addr->sa_family, raw, text, sizeof text)) add(text);
+      }
+      ::freeifaddrs(list);
+    }
+  }
+  web::any_list_item(c.http.allowed_hosts, ',', [&](std::string_view item) {
+    if (item == "*") a.any = true;
+    else add(std::string(item));
+    return false;
+  });
+  return a;
+}
+
 web::ServerLimits server_limits(const Config& c) {
   auto l = server_limits(c.http);
+  l.max_connections_per_address = c.http.max_connections_per_address;
+  l.max_unauthenticated_connections = c.http.max_unauthenticated_connections;
+  l.live_max_unauthenticated_clients = c.live.max_unauthenticated_clients;
+  l.trusted_proxies = web::parse_networks(c.http.trusted_proxies).value_or(std::vector<web::Network>{});
+  l.allowed_hosts = allowed_hosts(c);
   l.live_max_clients = c.live.max_clients;
   l.live_max_message_bytes = c.live.max_message_bytes;
   l.live_ping_interval = c.live.ping_interval;
@@ -211,7 +266,19 @@ void warn_restart_only(const Config& running, const Config& loaded, Logger& log)
   if (!(loaded.metrics == running.metrics)) warn("metrics.*");
   if (!(loaded.live == running.live)) warn("live.*");
   if (!(loaded.auth == running.auth)) warn("auth.*");
+  if (!(loaded.audit == running.audit)) warn("audit.*");
   if (loaded.tls.certificate.empty() != running.tls.certificate.empty()) warn("turning tls on or off");
+}
+
+void warn_certificate_expiry(std::int64_t not_after, const std::string& file, Logger& log) {
+  if (not_after <= 0) return;
+  const auto left = not_after - wall_ms() / 1000;
+  if (left <= 0) {
+    log.warn("tls: the certificate {} expired {} day(s) ago: browsers refuse it; renew it and reload", file,
+             (-left) / 86'400);
+  } else if (left < 14 * 86'400) {
+    log.warn("tls: the certificate {} expires in {} day(s); renew it and reload", file, left / 86'400);
+  }
 }
 
 }  // namespace
@@ -232,6 +299,30 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     return 1;
   }
   ::chmod(config.data_dir.c_str(), 0700);
+  // One daemon per data directory: two would both write the database and hand out sessions
+  // that the other does not know. The lock goes with the process (flock), a crash included.
+  const auto lock_path = (std::filesystem::path(config.data_dir) / "hyperiond.lock").string();
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd < 0) {
+    log.error("data_dir: cannot open {}: {}", lock_path, std::strerror(errno));
+    return 1;
+  }
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {};
+    const auto n = ::pread(lock_fd, pid, sizeof pid - 1, 0);
+    std::string holder(pid, n > 0 ? static_cast<std::size_t>(n) : 0);
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    log.error("data_dir: {} is in use by another hyperiond{}; stop it first, or give this one another --data-dir",
+              config.data_dir, holder.empty() ? std::string() : " (pid " + holder + ")");
+    ::close(lock_fd);
+    return 1;
+  }
+  {
+    const auto pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(lock_fd, 0) != 0 || ::pwrite(lock_fd, pid.data(), pid.size(), 0) < 0) {
+      log.warn("data_dir: cannot write the pid into {}", lock_path);
+    }
+  }
 
   // Accounts: the database and the keys. Every route but the public ones needs credentials.
   std::unique_ptr<Accounts> accounts;
@@ -275,6 +366,18 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   ctx.hosts = [host_id] { return std::vector<std::string>{host_id}; };
   ctx.now_ms = [] { return wall_ms(); };
   ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.system.count());
+  // The database, as the worker that owns it last found it (checked every second).
+  struct DatabaseHealth {
+    std::atomic<bool> ok{true};
+    std::atomic<std::int64_t> checked_ms{wall_ms()};
+  };
+  auto db_health = std::make_shared<DatabaseHealth>();
+  ctx.health_problem = [db_health]() -> std::optional<std::string> {
+    if (!db_health->ok) return std::string("the database does not answer queries (see the log)");
+    const auto silent = wall_ms() - db_health->checked_ms;
+    if (silent > 10'000) return fmt::format("the database worker has not answered for {} s", silent / 1000);
+    return std::nullopt;
+  };
   web::register_api(router, ctx);
   web::register_dashboard(router);
   web::register_auth_api(router, auth, web::AuthApiOptions{.secure_cookies = !config.tls.certificate.empty()});
@@ -299,6 +402,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
 
   web::HttpServer server(router, server_limits(config));
   server.require_auth(auth);
+  server.set_error_log([&log](const std::string& message) { log.error("http: {}", message); });
   if (config.tls.certificate.empty() != config.tls.key.empty()) {
     log.error("tls: set both tls.certificate and tls.key, or neither");
     return 2;
@@ -310,6 +414,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
       log.error("{}", e.what());
       return 1;
     }
+    warn_certificate_expiry(server.tls_not_after(), config.tls.certificate, log);
   }
   server_ptr = &server;
   live_ptr = &server;
@@ -330,6 +435,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
   const auto wait = watchdog ? std::min<std::chrono::microseconds>(std::chrono::microseconds(watchdog_usec / 2), 1s)
                              : std::chrono::microseconds(1s);
+  auto next_prune = Clock::now();
   for (;;) {
     timespec timeout{};
     timeout.tv_sec = static_cast<time_t>(wait.count() / 1'000'000);
@@ -337,8 +443,23 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     siginfo_t info{};
     const int sig = sigtimedwait(&signals, &info, &timeout);
     if (watchdog && Clock::now() - sampler.heartbeat() < 30s) sd_notify(0, "WATCHDOG=1");
-    // Accounts changed by `hyperiond user` (another process) take effect within a second.
-    server.run_blocking([&auth] { auth.reload_if_changed(); });
+    // Accounts changed by `hyperiond user` (another process) take effect within a second; the
+    // audit log's aggregated counts are written; every minute its bounds are applied.
+    const bool prune = Clock::now() >= next_prune;
+    if (prune) next_prune = Clock::now() + 60s;
+    server.run_blocking([&auth, &log, db_health, prune] {
+      try {
+        auth.reload_if_changed();
+        auth.flush_audit();
+        if (prune) auth.prune_audit();
+        if (!db_health->ok) log.info("database: answering again");
+        db_health->ok = auth.database_ok();
+      } catch (const std::exception& e) {
+        if (db_health->ok) log.error("database: {}", e.what());
+        db_health->ok = false;
+      }
+      db_health->checked_ms = wall_ms();
+    });
     if (sig == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       const auto reloaded = parse_invocation(args, system_getenv);
@@ -355,6 +476,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
           try {
             server.use_tls(fresh.tls.certificate, fresh.tls.key);
             log.info("reload: TLS certificate {} loaded", fresh.tls.certificate);
+            warn_certificate_expiry(server.tls_not_after(), fresh.tls.certificate, log);
           } catch (const std::exception& e) {
             log.error("reload: {}; keeping the running certificate", e.what());
           }
@@ -374,6 +496,12 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   }
   server.shutdown(config.http.shutdown_grace);
   sampler.stop();
+  try {
+    auth.flush_audit();
+  } catch (const std::exception& e) {
+    log.error("database: {}", e.what());
+  }
+  ::close(lock_fd);
   log.info("stopped");
   return 0;
 }

@@ -80,8 +80,41 @@ CREATE INDEX audit_user ON audit(user, time_ms);
 CREATE INDEX audit_action ON audit(action, time_ms);
 )sql";
 
+// Version 2 (the security review):
+// * users.uid: a random subject that access tokens name, never reused. Row ids are reused by
+//   SQLite after a delete, so a token that named the row would outlive its user and authorise
+//   the next one. sessions_valid_after_ms starts at the user's creation, so no token issued
+//   before it counts.
+// * login_failures: failed logins per (name, source address), for throttling the address that
+//   fails rather than locking the account. Kept in the file so that a restart forgets nothing
+//   and `hyperiond user unlock` reaches the daemon. users.failed_logins and locked_until_ms are
+//   no longer used.
+// * audit.count and audit.last_ms: repeated failures are one row per window with a count.
+constexpr std::string_view kSchema2 = R"sql(
+ALTER TABLE users ADD COLUMN uid TEXT NOT NULL DEFAULT '';
+UPDATE users SET uid = 'u' || lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX users_uid ON users(uid);
+UPDATE users SET sessions_valid_after_ms = max(sessions_valid_after_ms, created_ms);
+
+CREATE TABLE login_failures (
+  name TEXT NOT NULL COLLATE NOCASE,
+  source TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  first_ms INTEGER NOT NULL,
+  last_ms INTEGER NOT NULL,
+  blocked_until_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (name, source)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX login_failures_last ON login_failures(last_ms);
+
+ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit ADD COLUMN last_ms INTEGER;
+CREATE INDEX audit_outcome ON audit(outcome, time_ms);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "users, second factor, refresh tokens, API tokens, audit log", kSchema1},
+    Migration{2, "never-reused user subjects, login throttling per address, aggregated audit rows", kSchema2},
 };
 
 }  // namespace

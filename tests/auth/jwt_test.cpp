@@ -10,7 +10,7 @@ namespace {
 
 AccessClaims claims() {
   AccessClaims c;
-  c.user_id = 7;
+  c.subject = "u0123456789abcdef";
   c.username = "alice";
   c.role = "operator";
   c.session = "fam-1";
@@ -35,7 +35,7 @@ TEST_CASE("access token: signed, verified, claims intact", "[auth][jwt]") {
   const auto r = verify_access_token(token, kKey, claims().issued_ms + 1000);
   REQUIRE(std::holds_alternative<AccessClaims>(r));
   const auto& c = std::get<AccessClaims>(r);
-  CHECK(c.user_id == 7);
+  CHECK(c.subject == "u0123456789abcdef");
   CHECK(c.username == "alice");
   CHECK(c.role == "operator");
   CHECK(c.session == "fam-1");

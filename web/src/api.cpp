@@ -463,7 +463,7 @@ HttpResponse system_summary(Api& api, const HttpRequest& req, const RouteParams&
 
 void register_api(Router& router, ApiContext context) {
   auto api = std::make_shared<Api>(std::move(context));
-  router.add({"GET", "/healthz", "Liveness: 200 while samples are fresh, 503 when stale or not started", "public",
+  router.add({"GET", "/healthz", "Liveness: 200 while samples are fresh and the database answers, 503 otherwise", "public",
               [api](const HttpRequest&, const RouteParams&) {
                 const auto s = api->ctx_.snapshot("local");
                 const auto now = api->ctx_.now_ms();
@@ -479,11 +479,13 @@ void register_api(Router& router, ApiContext context) {
                 }
                 const auto age = now - s->timestamp_ms;
                 const bool fresh = age <= api->ctx_.stale_after_ms;
-                w.field("status", fresh ? "ok" : "stale");
+                const auto storage = api->ctx_.health_problem ? api->ctx_.health_problem() : std::nullopt;
+                w.field("status", storage ? "unhealthy" : fresh ? "ok" : "stale");
                 w.field("last_sample_age_ms", age);
+                w.field("database", storage ? *storage : std::string("ok"));
                 w.end_object();
                 HttpResponse r = json(out);
-                r.status = fresh ? 200 : 503;
+                r.status = fresh && !storage ? 200 : 503;
                 return r;
               }});
   router.add({"GET", "/api/v1/hosts", "Every host with its identity and the time of its latest sample", "viewer",

@@ -97,7 +97,8 @@ json user_json(const UserInfo& u) {
               {"totp_enabled", u.totp_enabled},
               {"created_ms", u.created_ms},
               {"last_login_ms", u.last_login_ms ? json(*u.last_login_ms) : json(nullptr)},
-              {"locked_until_ms", u.locked_until_ms ? json(*u.locked_until_ms) : json(nullptr)}};
+              {"locked_until_ms", u.locked_until_ms ? json(*u.locked_until_ms) : json(nullptr)},
+              {"throttled_addresses", u.throttled_addresses}};
 }
 
 json token_json(const ApiTokenInfo& t) {
@@ -290,10 +291,13 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
 
   // --- second factor
 
-  add("POST", "/api/v1/auth/totp", "Start enrolling a TOTP second factor: returns the secret and an otpauth:// URI",
-      "viewer", [&auth](const HttpRequest& req, const RouteParams&) {
+  add("POST", "/api/v1/auth/totp",
+      "Start enrolling a TOTP second factor: {password}; returns the secret and an otpauth:// URI", "viewer",
+      [&auth](const HttpRequest& req, const RouteParams&) {
+        json body;
+        if (auto e = read_body(req, {{"password", json::value_t::string, true, 1024}}, body)) return *e;
         if (req.principal->api_token_id) return problem(403, "forbidden", "Forbidden", "an API token cannot enrol a second factor");
-        const auto r = auth.begin_totp(actor_of(req));
+        const auto r = auth.begin_totp(actor_of(req), body["password"].get<std::string>());
         if (const auto* e = failed(r)) return from_error(*e);
         const auto& t = std::get<TotpEnrollment>(r);
         return json_response(200, json{{"secret", t.secret_base32}, {"otpauth_uri", t.otpauth_uri}});
@@ -327,11 +331,12 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
       });
 
   add("POST", "/api/v1/auth/tokens",
-      "Create an API token: {name, role, expires_in_days}; the token is in this response only", "viewer",
+      "Create an API token: {name, role, expires_in_days, password}; the token is in this response only", "viewer",
       [&auth, now_ms](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"name", json::value_t::string, true, 64}, {"role", json::value_t::string, false, 16},
-                                     {"expires_in_days", json::value_t::number_unsigned, false}},
+                                     {"expires_in_days", json::value_t::number_unsigned, false},
+                                     {"password", json::value_t::string, true, 1024}},
                                body)) {
           return *e;
         }
@@ -344,7 +349,8 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
           if (days < 1 || days > 3650) return bad_body("'expires_in_days' is from 1 to 3650");
           expires = now_ms() + static_cast<std::int64_t>(days) * 86'400'000;
         }
-        const auto r = auth.create_api_token(actor_of(req), body["name"].get<std::string>(), *role, expires);
+        const auto r = auth.create_api_token(actor_of(req), body["name"].get<std::string>(), *role, expires,
+                                             body["password"].get<std::string>());
         if (const auto* e = failed(r)) return from_error(*e);
         const auto& t = std::get<NewApiToken>(r);
         auto j = token_json(t.info);
@@ -443,6 +449,14 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         return json_response(200, json{{"totp_enabled", false}});
       });
 
+  add("POST", "/api/v1/users/{name}/unlock",
+      "Forget a user's failed logins from every address (lifts the login throttle)", "admin",
+      [&auth](const HttpRequest& req, const RouteParams& params) {
+        const auto r = auth.unlock_user(actor_of(req), params.get("name"));
+        if (const auto* e = failed(r)) return from_error(*e);
+        return json_response(200, json{{"unlocked", true}});
+      });
+
   // --- audit (admin)
 
   add("GET", "/api/v1/audit", "The audit log, newest first; filter by user, action (a prefix ending in '.'), outcome, time",
@@ -482,7 +496,9 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
                                  {"action", e.action},
                                  {"target", e.target ? json(*e.target) : json(nullptr)},
                                  {"outcome", e.outcome},
-                                 {"detail", e.detail ? json(*e.detail) : json(nullptr)}});
+                                 {"detail", e.detail ? json(*e.detail) : json(nullptr)},
+                                 {"count", e.count},
+                                 {"last_ms", e.last_ms ? json(*e.last_ms) : json(nullptr)}});
         }
         return json_response(200, json{{"total", page.total}, {"offset", query.offset}, {"entries", entries}});
       },

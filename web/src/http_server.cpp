@@ -19,6 +19,10 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "hyperion/auth/crypto.hpp"
+#include "hyperion/web/client_address.hpp"
 #include <type_traits>
 #include <map>
 #include <mutex>
@@ -89,15 +93,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(Stream&& stream, HttpServer::Impl& server)
+  Session(Stream&& stream, HttpServer::Impl& server, ConnectionSlot slot)
       : server_(server),
         stream_(std::move(stream)),
-        buffer_(static_cast<std::size_t>(server.limits.max_header_bytes + server.limits.max_body_bytes + 8192)) {
+        buffer_(static_cast<std::size_t>(server.limits.max_header_bytes + server.limits.max_body_bytes + 8192)),
+        slot_(std::move(slot)) {
     server_.sessions.insert(this);
+    if (server_.auth) server_.track_unauthenticated(this);
     ++server_.open;
   }
   ~Session() override {
     server_.sessions.erase(this);
+    server_.forget_unauthenticated(this);
     --server_.open;
   }
 
@@ -129,6 +136,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::error_code ec;
     lowest().socket().close(ec);
   }
+  bool busy() const override { return busy_; }
 
  private:
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -188,14 +196,20 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void handle(http::request<http::string_body> req) {
-    if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
-    HttpRequest hr;
-    hr.method = std::string(req.method_string());
-    const std::string_view target = req.target();
     const bool head = req.method() == http::verb::head;
     const bool keep_alive = req.keep_alive() && !server_.draining;
     const unsigned version = req.version();
     const bool gzip_ok = accepts_gzip(req[http::field::accept_encoding]);
+    // DNS rebinding: a page of another site whose name now resolves to us sends its own name in
+    // Host. Only the names this server answers to are served, REST and WebSocket alike.
+    if (auto refused = check_host(req)) {
+      server_.count(server_.misdirected);
+      return send(*refused, version, false, head, gzip_ok, "other", req.method_string());
+    }
+    if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+    HttpRequest hr;
+    hr.method = std::string(req.method_string());
+    const std::string_view target = req.target();
     // A malformed target: answer 400 and close, as for any request we cannot trust.
     if (target.empty() || target.front() != '/') {
       auto r = problem(400, "malformed-request", "Malformed request", "the request target must be an absolute path");
@@ -209,7 +223,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (q != std::string_view::npos) hr.query = std::string(target.substr(q + 1));
     for (const auto& field : req) hr.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
     hr.body = std::move(req.body());
-    hr.remote_address = remote_address();
+    hr.remote_address = client_of(hr);
 
     // CORS, only for the origins in http.cors_allowed_origins: a preflight is answered here;
     // other responses get the allow headers in send().
@@ -236,12 +250,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       handler = match.route->pattern;
       if (server_.auth) {
         authenticate_request(*server_.auth, hr);
+        // Credentials seen: this connection no longer counts against the budget of
+        // unauthenticated ones, and is never evicted to make room.
+        if (hr.principal) server_.forget_unauthenticated(this);
         if (auto refused = authorize(*match.route, hr)) return send(*refused, version, keep_alive, head, gzip_ok, handler, hr.method);
       }
       if (match.route->blocking) {
         return run_on_worker(*match.route, std::move(match.params), std::move(hr), version, keep_alive, head, gzip_ok);
       }
-      r = call(*match.route, hr, match.params);
+      r = call(server_, *match.route, hr, match.params);
     } else if (match.status == 405) {
       r = problem(405, "method-not-allowed", "Method not allowed",
                   fmt::format("{} is not allowed on {}; allowed: {}", hr.method, hr.path, match.allow));
@@ -252,19 +269,46 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     send(r, version, keep_alive, head, gzip_ok, handler, hr.method);
   }
 
-  static HttpResponse call(const Route& route, const HttpRequest& hr, const RouteParams& params) {
+  // Runs a handler. An exception is a bug or a failure of ours (the database), never bad input
+  // (handlers answer 4xx themselves): it is logged with an incident id, and the client gets a
+  // generic 500 naming that id, never the error's text (which may hold SQL).
+  static HttpResponse call(HttpServer::Impl& server, const Route& route, const HttpRequest& hr, const RouteParams& params) {
     try {
       return route.handler(hr, params);
     } catch (const std::exception& e) {
-      // A bug, never bad input: handlers validate and answer 4xx themselves.
-      return problem(500, "internal-error", "Internal error", e.what());
+      const auto incident = auth::random_token(6);
+      if (server.error_log) server.error_log(fmt::format("{} {}: internal error {}: {}", hr.method, hr.path, incident, e.what()));
+      return problem(500, "internal-error", "Internal error",
+                     fmt::format("the server failed to answer (incident {}); its log has the details", incident));
     }
   }
 
-  std::string remote_address() {
-    beast::error_code ec;
-    const auto ep = lowest().socket().remote_endpoint(ec);
-    return ec ? std::string() : ep.address().to_string();
+  // The client's address: the peer, or behind a trusted proxy the address it forwarded.
+  std::string client_of(const HttpRequest& hr) {
+    if (server_.limits.trusted_proxies.empty()) return slot_.address();
+    std::string xff, forwarded;
+    const auto join = [](std::string& to, const std::string& value) {
+      if (!to.empty()) to += ',';
+      to += value;
+    };
+    for (const auto& [k, v] : hr.headers) {
+      if (k == "x-forwarded-for") join(xff, v);
+      else if (k == "forwarded") join(forwarded, v);
+    }
+    return client_address(slot_.address(), xff, forwarded, server_.limits.trusted_proxies);
+  }
+
+  std::optional<HttpResponse> check_host(const http::request<http::string_body>& req) const {
+    if (server_.limits.allowed_hosts.any) return std::nullopt;
+    const auto host = std::string_view(req[http::field::host]);
+    if (host.empty()) {
+      if (req.version() < 11) return std::nullopt;  // HTTP/1.0 may omit it; no browser does
+      return problem(400, "malformed-request", "Malformed request", "an HTTP/1.1 request needs a Host header");
+    }
+    if (host_allowed(server_.limits.allowed_hosts, host)) return std::nullopt;
+    return problem(421, "misdirected-request", "Misdirected request",
+                   fmt::format("this server does not answer to the host '{}'; its names are set by http.allowed_hosts",
+                               host.substr(0, 128)));
   }
 
   // The route's role against the request's credentials: 401 without any, 403 with too little,
@@ -300,7 +344,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                      bool head, bool gzip_ok) {
     asio::post(server_.worker, [self = this->shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
                                 version, keep_alive, head, gzip_ok]() mutable {
-      auto r = call(route, hr, params);
+      auto r = call(self->server_, route, hr, params);
       asio::post(self->stream_.get_executor(), [self, &route, r = std::move(r), method = std::move(hr.method), version,
                                                 keep_alive, head, gzip_ok]() mutable {
         self->send(r, version, keep_alive && !self->server_.draining, head, gzip_ok, route.pattern, method);
@@ -321,14 +365,6 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (path != "/api/v1/live") {
       return refuse(404, "not-found", "Not found", fmt::format("no WebSocket endpoint at {}", path));
     }
-    if (server_.live_open >= server_.limits.live_max_clients) {
-      {
-        std::lock_guard lock(server_.stats_mutex);
-        ++server_.live_rejected;
-      }
-      return refuse(503, "too-many-clients", "Too many live clients",
-                    fmt::format("the live endpoint holds its limit of {} clients", server_.limits.live_max_clients));
-    }
     const auto origin = std::string_view(req[http::field::origin]);
     if (!origin.empty() && !origin_allowed(origin, req[http::field::host])) {
       return refuse(403, "origin-not-allowed", "Origin not allowed",
@@ -343,9 +379,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       // A temporary password reads nothing until it is changed, live data included.
       if (principal && principal->must_change_password) principal.reset();
     }
+    // live.max_clients bounds the clients with credentials. Those still to send {"auth"} have a
+    // budget of their own (live.max_unauthenticated_clients, the oldest closed to make room), so
+    // a flood of sockets that never authenticate cannot keep a signed-in dashboard out.
+    const auto authenticated_open = server_.live_open - server_.live_pending.size();
+    if ((principal || !server_.auth) && authenticated_open >= server_.limits.live_max_clients) {
+      server_.count(server_.live_rejected);
+      return refuse(503, "too-many-clients", "Too many live clients",
+                    fmt::format("the live endpoint holds its limit of {} clients", server_.limits.live_max_clients));
+    }
     server_.record("/api/v1/live", "GET", 101, std::chrono::duration<double>(Clock::now() - started_).count());
     lowest().expires_never();  // the WebSocket keeps its own time (pings, idle timeout)
-    start_live_session(server_, std::move(stream_), std::move(req), std::move(principal));
+    start_live_session(server_, std::move(stream_), std::move(req), std::move(principal), std::move(slot_));
   }
 
   bool origin_allowed(std::string_view origin, std::string_view host) const {
@@ -441,22 +486,20 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::string body_owned_;
   std::shared_ptr<const std::string> body_shared_;
   std::string cors_origin_;  // the request's Origin when it is allowed (CORS)
+  ConnectionSlot slot_;       // this client address's count, handed to a live session on upgrade
   bool busy_ = false;
   bool first_ = true;
   Clock::time_point started_ = Clock::now();
 };
 
-void HttpServer::Impl::reject(tcp::socket socket) {
-  // Over the connection limit: a short 503 and close, rather than a silent reset.
+void HttpServer::Impl::reject(tcp::socket socket, const std::string& detail) {
+  // Over a connection limit: a short 503 and close, rather than a silent reset.
   struct Reject {
     beast::tcp_stream stream;
     std::string text;
   };
   auto r = std::make_shared<Reject>(Reject{beast::tcp_stream(std::move(socket)), {}});
-  const std::string body = problem(503, "too-many-connections", "Too many connections",
-                                   fmt::format("the server holds its limit of {} connections; retry later",
-                                               limits.max_connections))
-                               .body;
+  const std::string body = problem(503, "too-many-connections", "Too many connections", detail).body;
   r->text = fmt::format(
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
       "Connection: close\r\nContent-Length: {}\r\n\r\n{}",
@@ -469,6 +512,21 @@ void HttpServer::Impl::reject(tcp::socket socket) {
   });
 }
 
+bool HttpServer::Impl::evict_unauthenticated() {
+  if (unauthenticated.empty()) return false;
+  auto victim = unauthenticated.front();
+  for (auto* s : unauthenticated) {
+    if (!s->busy()) {
+      victim = s;
+      break;
+    }
+  }
+  forget_unauthenticated(victim);
+  victim->force_close();  // its pending operation ends with an error and the session goes
+  count(evicted);
+  return true;
+}
+
 void HttpServer::Impl::do_accept() {
   acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || draining) return;
@@ -478,27 +536,46 @@ void HttpServer::Impl::do_accept() {
       timer->async_wait([this, timer](beast::error_code) { do_accept(); });
       return;
     }
-    {
-      std::lock_guard lock(stats_mutex);
-      if (open >= limits.max_connections) {
-        ++rejected;
-      } else {
-        ++accepted;
-      }
-    }
-    if (open >= limits.max_connections) {
-      reject(std::move(socket));
-    } else {
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      if (tls) {
-        std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls), *this)->start();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this)->start();
-      }
-    }
+    admit(std::move(socket));
     do_accept();
   });
+}
+
+// A new connection, against the limits: per client address first (one address cannot take
+// every slot), then the budget of connections without credentials (the oldest of them makes
+// room), then the total (only signed-in connections left: 503).
+void HttpServer::Impl::admit(tcp::socket socket) {
+  beast::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  auto address = peer.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  std::string text = address.to_string();
+  const bool proxy = in_networks(limits.trusted_proxies, text);
+  if (!proxy) {
+    const auto it = per_address.find(text);
+    if (it != per_address.end() && it->second >= limits.max_connections_per_address) {
+      count(per_address_rejected);
+      count(rejected);
+      return reject(std::move(socket), fmt::format("this address holds its limit of {} connections "
+                                                   "(http.max_connections_per_address); retry later",
+                                                   limits.max_connections_per_address));
+    }
+  }
+  if (auth && unauthenticated.size() >= limits.max_unauthenticated_connections) evict_unauthenticated();
+  if (open >= limits.max_connections && !(auth && evict_unauthenticated())) {
+    count(rejected);
+    return reject(std::move(socket), fmt::format("the server holds its limit of {} connections; retry later",
+                                                 limits.max_connections));
+  }
+  count(accepted);
+  socket.set_option(tcp::no_delay(true), ec);
+  ConnectionSlot slot(per_address, std::move(text));
+  if (tls) {
+    std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls), *this, std::move(slot))->start();
+  } else {
+    std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this, std::move(slot))->start();
+  }
 }
 
 HttpServer::HttpServer(const Router& router, ServerLimits limits) : impl_(std::make_unique<Impl>(router, limits)) {}
@@ -541,6 +618,15 @@ void HttpServer::use_tls(const std::string& certificate_file, const std::string&
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  // Mozilla's "intermediate" TLS 1.2 suites: forward secrecy and AEAD only (no AES-CBC, no
+  // static RSA key exchange). TLS 1.3's suites are all of that kind already.
+  if (SSL_CTX_set_cipher_list(ctx->native_handle(),
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                              "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                              "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305") != 1) {
+    throw std::runtime_error("tls: OpenSSL knows none of the intermediate cipher suites");
+  }
+  SSL_CTX_set_dh_auto(ctx->native_handle(), 1);
   const auto load = [&](const char* what, const std::string& file, auto&& f) {
     try {
       f();
@@ -553,6 +639,16 @@ void HttpServer::use_tls(const std::string& certificate_file, const std::string&
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
     throw std::runtime_error(fmt::format("tls: the key {} does not match the certificate {}", key_file, certificate_file));
   }
+  // When it expires: warned about by the daemon and exported in /metrics.
+  std::int64_t not_after = 0;
+  if (const X509* cert = SSL_CTX_get0_certificate(ctx->native_handle())) {
+    int days = 0, seconds = 0;
+    if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert)) == 1) {
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+      not_after = now.count() + std::int64_t{days} * 86'400 + seconds;
+    }
+  }
+  impl_->tls_not_after = not_after;
   impl_->tls_enabled = true;
   if (!impl_->thread.joinable()) {
     impl_->tls = std::move(ctx);
@@ -623,7 +719,16 @@ SelfMetrics HttpServer::stats() const {
   m.connections_rejected_total = impl_->rejected;
   m.live_clients = impl_->live_open;
   m.live_rejected_total = impl_->live_rejected;
+  m.connections_evicted_total = impl_->evicted;
+  m.connections_per_address_rejected_total = impl_->per_address_rejected;
+  m.live_evicted_total = impl_->live_evicted;
+  m.misdirected_total = impl_->misdirected;
+  m.tls_certificate_not_after_seconds = static_cast<double>(impl_->tls_not_after.load());
   return m;
 }
+
+void HttpServer::set_error_log(std::function<void(const std::string&)> log) { impl_->error_log = std::move(log); }
+
+std::int64_t HttpServer::tls_not_after() const noexcept { return impl_->tls_not_after; }
 
 }  // namespace hyperion::web

@@ -29,6 +29,7 @@ namespace {
 
 constexpr std::size_t kMaxSubscriptions = 64;
 constexpr std::size_t kMaxControlFrames = 16;  // acks and errors waiting to be sent
+constexpr int kMaxEntryErrors = 8;             // error frames about the entries of one message
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 3'600'000;
 
@@ -52,13 +53,22 @@ std::shared_ptr<const std::string> control_frame(std::string_view kind, const st
 template <class Stream>
 class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<LiveSession<Stream>> {
  public:
-  LiveSession(Stream stream, HttpServer::Impl& server, std::optional<auth::Principal> principal)
-      : server_(server), ws_(std::move(stream)), principal_(std::move(principal)), auth_timer_(ws_.get_executor()) {
+  LiveSession(Stream stream, HttpServer::Impl& server, std::optional<auth::Principal> principal, ConnectionSlot slot)
+      : server_(server),
+        ws_(std::move(stream)),
+        principal_(std::move(principal)),
+        auth_timer_(ws_.get_executor()),
+        slot_(std::move(slot)) {
+    if (needs_auth()) {
+      server_.make_room_for_pending();
+      server_.track_pending(this);
+    }
     server_.live.sessions.insert(this);
     ++server_.live_open;
   }
   ~LiveSession() override {
     server_.live.sessions.erase(this);
+    server_.forget_pending(this);
     --server_.live_open;
   }
 
@@ -79,7 +89,9 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
         self->auth_timer_.expires_after(self->server_.limits.live_auth_timeout);
         self->auth_timer_.async_wait([weak = std::weak_ptr<LiveSession>(self)](beast::error_code wait_ec) {
           auto s = weak.lock();
-          if (!wait_ec && s && s->needs_auth()) s->close();
+          if (!wait_ec && s && s->needs_auth()) {
+            s->close_policy("unauthenticated", "no {\"auth\": TOKEN} within live.auth_timeout");
+          }
         });
       }
       self->read();
@@ -109,6 +121,28 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
     beast::get_lowest_layer(ws_).socket().close(ec);
   }
 
+  void evict() override {
+    server_.forget_pending(this);
+    close_policy("evicted", "too many clients are waiting to authenticate; this, the oldest, is closed");
+  }
+
+  // Says why in an error frame, then closes with 1008 (policy violation), as docs/LIVE.md
+  // promises; a peer that does not answer the close within 2 s is cut off.
+  void close_policy(const std::string& type, const std::string& detail) {
+    subs_.clear();
+    pending_.clear();
+    control_.clear();
+    control_.push_back(control_frame("error", type, detail));
+    close_after_write_ = true;
+    auth_timer_.cancel();
+    auth_timer_.expires_after(std::chrono::seconds(2));
+    auth_timer_.async_wait([weak = std::weak_ptr<LiveSession>(this->shared_from_this())](beast::error_code ec) {
+      if (auto s = weak.lock(); s && !ec) s->close();
+    });
+    if (!accepted_) return close();
+    write_next();
+  }
+
   bool needs_auth() const { return server_.auth && !principal_; }
 
  private:
@@ -134,12 +168,22 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
   }
 
   void control(std::shared_ptr<const std::string> frame) {
+    if (close_after_write_) return;
     if (control_.size() >= kMaxControlFrames) {
-      // A client that floods us with bad messages and never reads the answers.
-      close();
-      return;
+      // A client that floods us with messages and never reads the answers: say so and close.
+      return close_policy("too-many-messages", "too many answers are waiting to be read; connect again");
     }
     control_.push_back(std::move(frame));
+  }
+
+  // Errors about the entries of one message: one frame for up to kMaxEntryErrors, then one that
+  // counts the rest, so a long list of bad topics is answered, not cut off.
+  void entry_error(const std::string& type, const std::string& detail) {
+    if (++entry_errors_ <= kMaxEntryErrors) return error(type, detail);
+    if (entry_errors_ == kMaxEntryErrors + 1) {
+      error("too-many-errors", fmt::format("more than {} entries of this message were refused; the rest is not listed",
+                                           kMaxEntryErrors));
+    }
   }
 
   // {"subscribe": ["hosts/local/cpu", {"topic": "hosts/local/processes", "interval_ms": 5000}],
@@ -167,6 +211,7 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
       } else {
         principal_ = who;
         auth_timer_.cancel();
+        server_.forget_pending(this);
         control(control_frame("ok", "authenticated", who->username));
       }
       if (doc.size() == 1 || !principal_) return write_next();
@@ -186,11 +231,12 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
         return write_next();
       }
     }
+    entry_errors_ = 0;
     std::vector<std::string> subscribed, unsubscribed;
     if (doc.contains("unsubscribe")) {
       for (const auto& item : doc["unsubscribe"]) {
         if (!item.is_string()) {
-          error("bad-topic", "an unsubscribe entry must be a topic string");
+          entry_error("bad-topic", "an unsubscribe entry must be a topic string");
           continue;
         }
         const auto topic = item.get<std::string>();
@@ -210,19 +256,19 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
           if (item.contains("interval_ms")) {
             if (!item["interval_ms"].is_number_integer() || item["interval_ms"].get<std::int64_t>() < kMinIntervalMs ||
                 item["interval_ms"].get<std::int64_t>() > kMaxIntervalMs) {
-              error("bad-interval", fmt::format("{}: interval_ms must be a whole number from {} to {}", topic,
+              entry_error("bad-interval", fmt::format("{}: interval_ms must be a whole number from {} to {}", topic,
                                                 kMinIntervalMs, kMaxIntervalMs));
               continue;
             }
             interval = item["interval_ms"].get<std::int64_t>();
           }
         } else {
-          error("bad-topic", "a subscribe entry must be a topic string or {\"topic\": ..., \"interval_ms\": ...}");
+          entry_error("bad-topic", "a subscribe entry must be a topic string or {\"topic\": ..., \"interval_ms\": ...}");
           continue;
         }
         const auto parsed = parse_live_topic(topic);
         if (!parsed) {
-          error("bad-topic", fmt::format("'{}' is not a topic; topics are hosts/HOST/FAMILY with FAMILY one of "
+          entry_error("bad-topic", fmt::format("'{}' is not a topic; topics are hosts/HOST/FAMILY with FAMILY one of "
                                          "system, host, cpu, memory, load, processes, network, sockets, disks, "
                                          "filesystems, sensors",
                                          topic));
@@ -230,11 +276,11 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
         }
         const auto& latest = server_.live.latest;
         if (latest && parsed->host != latest->host) {
-          error("unknown-host", fmt::format("no host '{}' is configured", parsed->host));
+          entry_error("unknown-host", fmt::format("no host '{}' is configured", parsed->host));
           continue;
         }
         if (subs_.size() >= kMaxSubscriptions && !subs_.count(topic)) {
-          error("too-many-topics", fmt::format("at most {} topics per connection", kMaxSubscriptions));
+          entry_error("too-many-topics", fmt::format("at most {} topics per connection", kMaxSubscriptions));
           continue;
         }
         auto& sub = subs_[topic];
@@ -320,6 +366,8 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
   bool closing_ = false;
   std::optional<auth::Principal> principal_;  // who the client is; none until it authenticates
   asio::steady_timer auth_timer_;
+  ConnectionSlot slot_;  // the client address's count
+  int entry_errors_ = 0;
 };
 
 std::shared_ptr<const std::string> LiveHub::frame(const std::string& topic, std::string_view family) {
@@ -346,13 +394,24 @@ void LiveHub::publish(std::shared_ptr<const collectors::Snapshot> snapshot) {
 }
 
 void start_live_session(HttpServer::Impl& server, beast::tcp_stream stream, http::request<http::string_body> request,
-                        std::optional<auth::Principal> principal) {
-  std::make_shared<LiveSession<beast::tcp_stream>>(std::move(stream), server, std::move(principal))->run(std::move(request));
+                        std::optional<auth::Principal> principal, ConnectionSlot slot) {
+  std::make_shared<LiveSession<beast::tcp_stream>>(std::move(stream), server, std::move(principal), std::move(slot))
+      ->run(std::move(request));
 }
 
 void start_live_session(HttpServer::Impl& server, TlsStream stream, http::request<http::string_body> request,
-                        std::optional<auth::Principal> principal) {
-  std::make_shared<LiveSession<TlsStream>>(std::move(stream), server, std::move(principal))->run(std::move(request));
+                        std::optional<auth::Principal> principal, ConnectionSlot slot) {
+  std::make_shared<LiveSession<TlsStream>>(std::move(stream), server, std::move(principal), std::move(slot))
+      ->run(std::move(request));
+}
+
+void HttpServer::Impl::make_room_for_pending() {
+  while (live_pending.size() >= limits.live_max_unauthenticated_clients && !live_pending.empty()) {
+    auto* oldest = live_pending.front();
+    forget_pending(oldest);
+    oldest->evict();
+    count(live_evicted);
+  }
 }
 
 void close_live_sessions(HttpServer::Impl& server) {

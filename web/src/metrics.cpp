@@ -774,6 +774,23 @@ void render_self(std::string& out, const SelfMetrics& self) {
   Family(out, "hyperion_live_rejected_total", kCounter,
          "WebSocket upgrades refused because live.max_clients was reached.")
       .add(self.live_rejected_total);
+  Family(out, "hyperion_http_connections_evicted_total", kCounter,
+         "Connections without credentials closed to make room (http.max_unauthenticated_connections).")
+      .add(self.connections_evicted_total);
+  Family(out, "hyperion_http_connections_per_address_rejected_total", kCounter,
+         "Connections refused because their address held http.max_connections_per_address.")
+      .add(self.connections_per_address_rejected_total);
+  Family(out, "hyperion_live_evicted_total", kCounter,
+         "Live clients still to authenticate closed to make room (live.max_unauthenticated_clients).")
+      .add(self.live_evicted_total);
+  Family(out, "hyperion_http_misdirected_total", kCounter,
+         "Requests refused with 421 for a Host header not in http.allowed_hosts.")
+      .add(self.misdirected_total);
+  if (self.tls_certificate_not_after_seconds > 0) {
+    Family(out, "hyperion_tls_certificate_not_after_seconds", kGauge,
+           "When the served TLS certificate expires (Unix time); alert well before it.")
+        .add(self.tls_certificate_not_after_seconds);
+  }
 }
 
 std::size_t estimate_series(const Snapshot& s, std::size_t top) {

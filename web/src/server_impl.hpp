@@ -12,6 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
+#include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,8 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -39,6 +43,10 @@ struct SessionBase {
   virtual ~SessionBase() = default;
   virtual void drain() = 0;
   virtual void force_close() = 0;
+  virtual bool busy() const = 0;  // a request is being answered
+  // In HttpServer::Impl::unauthenticated while no request on it carried valid credentials.
+  bool unauthenticated = false;
+  std::list<SessionBase*>::iterator unauthenticated_at;
 };
 
 // A /api/v1/live connection, plain or TLS (live_session.cpp), as the hub sees it.
@@ -46,6 +54,45 @@ struct LiveSessionBase {
   virtual ~LiveSessionBase() = default;
   virtual void offer_all() = 0;
   virtual void close() = 0;
+  // Closes with an error frame and 1008 (policy): to make room for another client.
+  virtual void evict() = 0;
+  // In HttpServer::Impl::live_pending while it has not sent {"auth": TOKEN}.
+  bool pending = false;
+  std::list<LiveSessionBase*>::iterator pending_at;
+};
+
+// One open connection of one client address, counted in HttpServer::Impl::per_address while it
+// lives; it moves from the HTTP session to the live session at an upgrade. io thread only.
+class ConnectionSlot {
+ public:
+  ConnectionSlot() = default;
+  ConnectionSlot(std::unordered_map<std::string, std::size_t>& counts, std::string address)
+      : counts_(&counts), address_(std::move(address)) {
+    ++(*counts_)[address_];
+  }
+  ConnectionSlot(ConnectionSlot&& o) noexcept : counts_(std::exchange(o.counts_, nullptr)), address_(std::move(o.address_)) {}
+  ConnectionSlot& operator=(ConnectionSlot&& o) noexcept {
+    if (this != &o) {
+      release();
+      counts_ = std::exchange(o.counts_, nullptr);
+      address_ = std::move(o.address_);
+    }
+    return *this;
+  }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  ~ConnectionSlot() { release(); }
+  const std::string& address() const noexcept { return address_; }
+
+ private:
+  void release() noexcept {
+    if (!counts_) return;
+    const auto it = counts_->find(address_);
+    if (it != counts_->end() && --it->second == 0) counts_->erase(it);
+    counts_ = nullptr;
+  }
+  std::unordered_map<std::string, std::size_t>* counts_ = nullptr;
+  std::string address_;
 };
 
 // Live topics: frames rendered once per topic per snapshot and offered to every subscriber.
@@ -75,6 +122,11 @@ struct HttpServer::Impl {
   // handlers it still holds, and with them sessions whose destructors leave these registries.
   std::atomic<std::size_t> open{0};
   std::unordered_set<SessionBase*> sessions;  // io thread only
+  std::unordered_map<std::string, std::size_t> per_address;  // open connections by peer address
+  std::list<SessionBase*> unauthenticated;    // oldest first; io thread only
+  std::list<LiveSessionBase*> live_pending;   // live clients still to authenticate, oldest first
+  std::function<void(const std::string&)> error_log;
+  std::atomic<std::int64_t> tls_not_after{0};
   LiveHub live;                           // /api/v1/live (live_session.cpp), io thread only
   std::atomic<std::size_t> live_open{0};
 
@@ -109,9 +161,40 @@ struct HttpServer::Impl {
   std::uint64_t accepted = 0, rejected = 0;
 
   std::uint64_t live_rejected = 0;  // under stats_mutex
+  std::uint64_t evicted = 0, per_address_rejected = 0, live_evicted = 0, misdirected = 0;  // under stats_mutex
+
+  void count(std::uint64_t& counter) {
+    std::lock_guard lock(stats_mutex);
+    ++counter;
+  }
+  // The registry of connections without credentials (io thread).
+  void track_unauthenticated(SessionBase* s) {
+    s->unauthenticated_at = unauthenticated.insert(unauthenticated.end(), s);
+    s->unauthenticated = true;
+  }
+  void forget_unauthenticated(SessionBase* s) {
+    if (!s->unauthenticated) return;
+    unauthenticated.erase(s->unauthenticated_at);
+    s->unauthenticated = false;
+  }
+  // Closes the oldest connection without credentials (an idle one before one being answered);
+  // false when there is none.
+  bool evict_unauthenticated();
+  void track_pending(LiveSessionBase* s) {
+    s->pending_at = live_pending.insert(live_pending.end(), s);
+    s->pending = true;
+  }
+  void forget_pending(LiveSessionBase* s) {
+    if (!s->pending) return;
+    live_pending.erase(s->pending_at);
+    s->pending = false;
+  }
+  // Closes (1008) the oldest live client still to authenticate, if there are `limit` or more.
+  void make_room_for_pending();
 
   void do_accept();
-  void reject(tcp::socket socket);
+  void admit(tcp::socket socket);
+  void reject(tcp::socket socket, const std::string& detail);
   void record(const std::string& handler, std::string_view method, int code, double seconds) {
     std::lock_guard lock(stats_mutex);
     ++requests[{handler, std::string(method), code}];
@@ -129,9 +212,9 @@ struct HttpServer::Impl {
 // `principal`: who the upgrade request authenticated as; without one (and with auth required),
 // the client must send {"auth": TOKEN} first.
 void start_live_session(HttpServer::Impl& server, beast::tcp_stream stream, http::request<http::string_body> request,
-                        std::optional<auth::Principal> principal);
+                        std::optional<auth::Principal> principal, ConnectionSlot slot);
 void start_live_session(HttpServer::Impl& server, TlsStream stream, http::request<http::string_body> request,
-                        std::optional<auth::Principal> principal);
+                        std::optional<auth::Principal> principal, ConnectionSlot slot);
 // Closes every live session (shutdown).
 void close_live_sessions(HttpServer::Impl& server);
 

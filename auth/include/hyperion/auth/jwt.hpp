@@ -12,7 +12,7 @@
 namespace hyperion::auth {
 
 struct AccessClaims {
-  std::int64_t user_id = 0;  // "sub", as a string in the token
+  std::string subject;       // "sub": the user's uid, random and never reused (not the row id)
   std::string username;      // "name"
   std::string role;          // "role": viewer, operator, admin
   std::string session;       // "sid": the refresh-token family it came from

@@ -34,9 +34,18 @@ inline bool role_allows(Role have, Role need) { return static_cast<int>(have) >=
 struct AuthSettings {
   std::chrono::milliseconds access_ttl{15 * 60 * 1000};
   std::chrono::milliseconds refresh_ttl{7LL * 24 * 3600 * 1000};
-  int max_failed_logins = 5;                       // consecutive, then the account locks
+  // Failed logins are throttled per (name, source address), never per account: after
+  // max_failed_logins failures from one address, that address waits 1 s before its next try
+  // for that name, doubling with each further failure up to `lockout`. Failures are forgotten
+  // `lockout` after the last one, or at a success from that address.
+  int max_failed_logins = 5;
   std::chrono::milliseconds lockout{15 * 60 * 1000};
-  int attempts_per_minute = 10;                    // failed logins per source address and per name
+  int attempts_per_minute = 10;                    // failed logins per source address, all names
+  // The audit log: repeated failures from one address are one row per window, with a count;
+  // rows older than the retention are deleted, and beyond max_rows the oldest go, failures first.
+  std::chrono::milliseconds audit_aggregate_window{60'000};
+  std::chrono::milliseconds audit_retention{180LL * 24 * 3600 * 1000};
+  std::int64_t audit_max_rows = 1'000'000;
   PasswordCost password_cost;
   std::string issuer = "Hyperion";                 // shown by authenticator apps
 };
@@ -84,7 +93,9 @@ struct UserInfo {
   bool totp_enabled = false;
   std::int64_t created_ms = 0;
   std::optional<std::int64_t> last_login_ms;
+  // Until when some address is throttled for this name (the latest), and how many are.
   std::optional<std::int64_t> locked_until_ms;
+  std::int64_t throttled_addresses = 0;
 };
 
 struct NewUser {
@@ -131,6 +142,8 @@ struct AuditEntry {
   std::optional<std::string> target;
   std::string outcome;  // "success", "failure", "denied"
   std::optional<std::string> detail;
+  std::int64_t count = 1;               // attempts this row stands for (repeated failures)
+  std::optional<std::int64_t> last_ms;  // the last of them, when count > 1
 };
 
 struct AuditQuery {
@@ -197,23 +210,35 @@ class AuthService {
   Outcome<Done> set_password(const Actor& actor, std::string_view name, std::string_view new_password,
                              std::optional<std::string_view> current_password, bool temporary);
 
-  Outcome<TotpEnrollment> begin_totp(const Actor& actor);
+  // Enrolling, like removing, asks for the password again: a stolen session alone cannot tie
+  // the account to the thief's phone.
+  Outcome<TotpEnrollment> begin_totp(const Actor& actor, std::string_view password);
   Outcome<std::vector<std::string>> confirm_totp(const Actor& actor, std::string_view code);
   Outcome<Done> disable_totp(const Actor& actor, std::string_view password);
   Outcome<Done> reset_totp(const Actor& actor, std::string_view name);
+  // Forgets the failed logins recorded for a name from every address (an admin's unlock).
+  Outcome<Done> unlock_user(const Actor& actor, std::string_view name);
 
   std::vector<ApiTokenInfo> list_api_tokens(std::int64_t user_id);
+  // Asks for the password again (a stolen session cannot mint lasting credentials).
   Outcome<NewApiToken> create_api_token(const Actor& actor, std::string_view name, Role role,
-                                        std::optional<std::int64_t> expires_ms);
+                                        std::optional<std::int64_t> expires_ms, std::string_view password);
   Outcome<Done> revoke_api_token(const Actor& actor, std::int64_t id);
 
   void audit(const std::optional<std::string>& user, const std::string& source, std::string_view action,
              const std::optional<std::string>& target, std::string_view outcome,
              const std::optional<std::string>& detail = std::nullopt);
   AuditPage query_audit(const AuditQuery& query);
+  // Writes the counts of aggregated rows still held in memory (every second, and at stop).
+  void flush_audit();
+  // Applies the audit log's age and size bounds (the daemon calls it every minute).
+  void prune_audit();
+  // True when the database answered a trivial query just now (/healthz).
+  bool database_ok();
 
  private:
   struct UserState {
+    std::string uid;
     std::string name;
     Role role = Role::viewer;
     bool enabled = true;
@@ -237,7 +262,14 @@ class AuthService {
   void revoke_user_sessions(std::int64_t user_id, const std::string& except_family = {});
   void clear_totp(std::int64_t user_id);  // the second factor and its recovery codes
   std::optional<AuthError> check_rate(const std::string& source, const std::string& name);
+  // Records a failed login of `name` from `source`; returns the 429 to answer when this failure
+  // starts or extends a throttle.
   void record_failure(const std::string& source, const std::string& name);
+  std::optional<AuthError> verify_current_password(const Actor& actor, std::string_view password, std::string_view action);
+  // A failed or refused login, aggregated: one row per (user, source, outcome, detail) per window.
+  void audit_repeated(const std::optional<std::string>& user, const std::string& source, std::string_view outcome,
+                      const std::string& detail);
+  void revoke_user_api_tokens(std::int64_t user_id, const std::string& why, const Actor& actor);
   std::optional<UserInfo> find_user(std::string_view name);
   bool may_manage(const Actor& actor) const;
   Bytes token_hash(std::string_view token) const { return secrets_.keyed_hash(token); }
@@ -252,13 +284,21 @@ class AuthService {
 
   mutable std::shared_mutex mutex_;  // guards the maps below
   std::map<std::int64_t, UserState> users_;
+  std::map<std::string, std::int64_t, std::less<>> id_by_uid_;
   std::map<std::string, std::int64_t> revoked_sessions_;  // family -> until (ms)
   std::map<Bytes, ApiTokenState> api_tokens_;             // keyed hash -> token
   std::set<std::int64_t> api_token_ids_;                  // the ids of api_tokens_ (still_valid, per tick)
   mutable std::map<std::int64_t, std::int64_t> api_token_used_;  // id -> last use (ms)
 
   std::map<std::string, Attempts> attempts_by_source_;
-  std::map<std::string, Attempts> attempts_by_name_;
+  struct Repeated {
+    std::int64_t row = 0;
+    std::int64_t window_start_ms = 0;
+    std::int64_t count = 0;
+    std::int64_t written = 0;  // the count last written to the row
+    std::int64_t last_ms = 0;
+  };
+  std::map<std::string, Repeated> repeated_;  // key: user, source, outcome, detail
 };
 
 // A user name: 1 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit.

@@ -45,6 +45,8 @@ struct Intervals {
 // Bounds on every HTTP input ([http] in the file).
 struct HttpLimits {
   std::uint32_t max_connections = 256;
+  std::uint32_t max_connections_per_address = 32;
+  std::uint32_t max_unauthenticated_connections = 64;  // the oldest is closed to make room
   std::uint64_t max_header_bytes = 8 * 1024;
   std::uint64_t max_body_bytes = 64 * 1024;
   std::chrono::milliseconds header_timeout{10'000};  // whole request header, against slowloris
@@ -53,6 +55,8 @@ struct HttpLimits {
   std::uint64_t gzip_min_bytes = 1024;                // 0: never gzip
   std::chrono::milliseconds shutdown_grace{1'500};
   std::string cors_allowed_origins;  // comma-separated; empty: no CORS
+  std::string trusted_proxies;       // comma-separated addresses or CIDR blocks
+  std::string allowed_hosts;         // comma-separated Host names besides the defaults; "*": any
 
   bool operator==(const HttpLimits&) const = default;
 };
@@ -80,6 +84,7 @@ struct LiveSettings {
   std::chrono::milliseconds ping_interval{15'000};
   std::string allowed_origins;  // comma-separated, besides the same origin
   std::chrono::milliseconds auth_timeout{10'000};
+  std::uint32_t max_unauthenticated_clients = 32;  // waiting for {"auth"}; the oldest is closed
 
   bool operator==(const LiveSettings&) const = default;
 };
@@ -95,6 +100,14 @@ struct AuthConfig {
   std::uint64_t password_memory = 64ull << 20;
 
   bool operator==(const AuthConfig&) const = default;
+};
+
+// [audit] in the file: the bounds of the audit log.
+struct AuditConfig {
+  std::chrono::milliseconds retention{180LL * 24 * 3600 * 1000};
+  std::uint64_t max_rows = 1'000'000;
+
+  bool operator==(const AuditConfig&) const = default;
 };
 
 // [tls] in the file: both files, or neither (plain HTTP).
@@ -120,6 +133,7 @@ struct Config {
   MetricsSettings metrics;
   LiveSettings live;
   AuthConfig auth;
+  AuditConfig audit;
   TlsConfig tls;
 
   bool operator==(const Config&) const = default;

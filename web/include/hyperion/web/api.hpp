@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@ struct ApiContext {
   std::function<std::int64_t()> now_ms;
   // A snapshot older than this is stale: /healthz answers 503.
   std::int64_t stale_after_ms = 10'000;
+  // What is wrong with the daemon's storage, for /healthz; nullopt (or unset) when healthy.
+  std::function<std::optional<std::string>()> health_problem;
 };
 
 // Registers every /api/v1 route, /healthz and /api/v1/openapi.json.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hyperion/collectors/snapshot.hpp"
+#include "hyperion/web/client_address.hpp"
 #include "hyperion/web/router.hpp"
 #include "hyperion/web/self_metrics.hpp"
 
@@ -20,6 +21,11 @@ namespace hyperion::web {
 
 struct ServerLimits {
   std::size_t max_connections = 256;
+  // From one client address (WebSockets included); trusted proxies are exempt.
+  std::size_t max_connections_per_address = 32;
+  // Connections that have not sent valid credentials yet; beyond it the oldest is closed, so a
+  // flood cannot hold the slots of signed-in clients.
+  std::size_t max_unauthenticated_connections = 64;
   std::uint64_t max_header_bytes = 8 * 1024;
   std::uint64_t max_body_bytes = 64 * 1024;
   std::chrono::milliseconds header_timeout{10'000};  // to receive a whole request once it started
@@ -32,8 +38,13 @@ struct ServerLimits {
   std::chrono::milliseconds live_ping_interval{15'000};  // ping after this much silence; close after twice
   std::vector<std::string> live_allowed_origins;       // besides the same origin
   std::chrono::milliseconds live_auth_timeout{10'000};   // to send {"auth": TOKEN} when the upgrade had none
+  std::size_t live_max_unauthenticated_clients = 32;     // waiting for {"auth"}; the oldest is closed
   // Origins whose pages may call the API (CORS); empty: none, no CORS headers are sent.
   std::vector<std::string> cors_allowed_origins;
+  // Proxies whose X-Forwarded-For / Forwarded name the client; empty: the peer is the client.
+  std::vector<Network> trusted_proxies;
+  // Host header values served (against DNS rebinding); others get 421.
+  AllowedHosts allowed_hosts{true, {}};
 };
 
 class HttpServer {
@@ -57,6 +68,13 @@ class HttpServer {
 
   // Counters for /metrics (a copy).
   SelfMetrics stats() const;
+
+  // Where internal errors (a handler's exception, a database failure) are reported; the client
+  // gets a generic 500 that names an incident id, never the error's text. Call before start().
+  void set_error_log(std::function<void(const std::string&)> log);
+
+  // The served certificate's notAfter (Unix seconds), 0 without TLS.
+  std::int64_t tls_not_after() const noexcept;
 
   // Requires credentials on every route whose role is not "public", and on /api/v1/live:
   // a bearer token (access or API token) in Authorization, or the session cookie. Without

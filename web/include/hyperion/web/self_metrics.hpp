@@ -45,6 +45,12 @@ struct SelfMetrics {
   std::uint64_t connections_rejected_total = 0;  // over the connection limit
   std::uint64_t live_clients = 0;                // open /api/v1/live WebSockets
   std::uint64_t live_rejected_total = 0;         // upgrades refused over live.max_clients
+  std::uint64_t connections_evicted_total = 0;   // unauthenticated ones closed to make room
+  std::uint64_t connections_per_address_rejected_total = 0;  // over http.max_connections_per_address
+  std::uint64_t live_evicted_total = 0;          // unauthenticated live clients closed to make room
+  std::uint64_t misdirected_total = 0;           // requests for a Host not in http.allowed_hosts
+  // The TLS certificate's notAfter (Unix seconds); 0 without TLS.
+  double tls_certificate_not_after_seconds = 0;
 };
 
 }  // namespace hyperion::web
