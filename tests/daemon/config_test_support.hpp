@@ -99,6 +99,13 @@ inline std::map<std::string, std::string> custom_values() {
       {"auth.login_attempts_per_minute", "20"},
       {"auth.password_iterations", "4"},
       {"auth.password_memory", "128MiB"},
+      {"http.max_connections_per_address", "8"},
+      {"http.max_unauthenticated_connections", "16"},
+      {"http.trusted_proxies", "10.0.0.1, 192.168.0.0/16, ::1"},
+      {"http.allowed_hosts", "monitor.example, 203.0.113.5"},
+      {"live.max_unauthenticated_clients", "4"},
+      {"audit.retention", "30d"},
+      {"audit.max_rows", "5000"},
   };
 }
 
@@ -148,6 +155,13 @@ inline Config custom_config() {
   c.auth.login_attempts_per_minute = 20;
   c.auth.password_iterations = 4;
   c.auth.password_memory = 128ull << 20;
+  c.http.max_connections_per_address = 8;
+  c.http.max_unauthenticated_connections = 16;
+  c.http.trusted_proxies = "10.0.0.1, 192.168.0.0/16, ::1";
+  c.http.allowed_hosts = "monitor.example, 203.0.113.5";
+  c.live.max_unauthenticated_clients = 4;
+  c.audit.retention = 30 * 24h;
+  c.audit.max_rows = 5000;
   return c;
 }
 

@@ -14,8 +14,9 @@ from server_test import Daemon, FAST
 
 
 class WebSocket:
-    def __init__(self, port, path="/api/v1/live", origin=None, timeout=5, token=None, cookie=None, tls=None):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, path="/api/v1/live", origin=None, timeout=5, token=None, cookie=None, tls=None, source=None):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         if tls:
             self.sock = tls.wrap_socket(self.sock, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()

@@ -290,16 +290,16 @@ class Routes(unittest.TestCase):
 
     def test_malformed_requests(self):
         for raw in [b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",
-                    b"GET healthz HTTP/1.1\r\nHost: x\r\n\r\n", b"GET /a%zzb HTTP/1.1\r\nHost: x\r\n\r\n"]:
+                    b"GET healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", b"GET /a%zzb HTTP/1.1\r\nHost: localhost\r\n\r\n"]:
             with self.subTest(raw=raw):
                 reply = self.d.raw(raw)
                 self.assertTrue(reply.startswith(b"HTTP/1.1 400 "), reply[:100])
                 self.assertIn(b"application/problem+json", reply)
 
     def test_limits_on_headers_and_body(self):
-        big_header = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 4096 + b"\r\n\r\n"
+        big_header = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 4096 + b"\r\n\r\n"
         self.assertTrue(self.d.raw(big_header).startswith(b"HTTP/1.1 431 "))
-        big_body = b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + b"b" * 4096
+        big_body = b"POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4096\r\n\r\n" + b"b" * 4096
         reply = self.d.raw(big_body)
         self.assertTrue(reply.startswith(b"HTTP/1.1 413 "), reply[:80])
 
@@ -318,8 +318,8 @@ class Routes(unittest.TestCase):
 
     def test_keep_alive_and_pipelining(self):
         s = socket.create_connection(("127.0.0.1", self.d.port), timeout=5)
-        req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-        s.sendall(req * 3 + b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        req = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        s.sendall(req * 3 + b"GET /nope HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         data = b""
         while True:
             b = s.recv(65536)
@@ -420,7 +420,7 @@ class SlowClients(unittest.TestCase):
 
     def test_slowloris_is_cut_while_others_are_served(self):
         slow = socket.create_connection(("127.0.0.1", self.d.port))
-        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
         stop = threading.Event()
 
         def trickle():
@@ -453,7 +453,7 @@ class SlowClients(unittest.TestCase):
 
     def test_idle_keep_alive_connection_times_out(self):
         s = socket.create_connection(("127.0.0.1", self.d.port))
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         s.settimeout(2)
         self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
         start = time.monotonic()
@@ -466,9 +466,18 @@ class Limits(unittest.TestCase):
     def test_connection_limit_answers_503_then_recovers(self):
         d = Daemon("--http-max-connections", "4", *FAST)
         try:
-            held = [socket.create_connection(("127.0.0.1", d.port)) for _ in range(4)]
+            # Four signed-in connections (kept alive): the limit is reached by clients with
+            # credentials, so nobody can be evicted to make room.
+            token = d.access_token()
+            held = []
+            for _ in range(4):
+                s = socket.create_connection(("127.0.0.1", d.port))
+                s.sendall(("GET /api/v1/hosts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n\r\n"
+                           % token).encode())
+                self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200 "))
+                held.append(s)
             time.sleep(0.2)
-            reply = d.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = d.raw(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             self.assertTrue(reply.startswith(b"HTTP/1.1 503 "), reply[:60])
             self.assertIn(b"Retry-After: 1", reply)
             self.assertIn(b"too-many-connections", reply)

@@ -70,7 +70,7 @@ class Tls(unittest.TestCase):
 
     def test_plain_http_on_the_tls_port_gets_no_answer(self):
         with socket.create_connection(("127.0.0.1", self.d.port), timeout=5) as s:
-            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             data = b""
             try:
                 while True:

@@ -91,6 +91,7 @@ const cases = {
     const page = await openPage(browser);
     page.allowed.push(/status of 401/);
     await signedIn(page, daemon, '#/profile');
+    await page.fill('[data-form="totp-enrol"] input[name="password"]', user.password);
     await page.click('[data-action="totp-enrol"]');
     await page.waitForSelector('img.qr');
     const secret = await page.textContent('[data-field="totp-secret"]');
@@ -131,6 +132,7 @@ const cases = {
     });
     await page.goto(`${daemon.url}#/profile`);
     await page.fill('[data-form="token"] input[name="name"]', 'script');
+    await page.fill('[data-form="token"] input[name="password"]', user.password);
     await page.click('[data-form="token"] button[type="submit"]');
     await page.waitForSelector('[data-field="new-token"] code');
     const token = await page.textContent('[data-field="new-token"] code');

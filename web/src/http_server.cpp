@@ -382,8 +382,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // live.max_clients bounds the clients with credentials. Those still to send {"auth"} have a
     // budget of their own (live.max_unauthenticated_clients, the oldest closed to make room), so
     // a flood of sockets that never authenticate cannot keep a signed-in dashboard out.
-    const auto authenticated_open = server_.live_open - server_.live_pending.size();
-    if ((principal || !server_.auth) && authenticated_open >= server_.limits.live_max_clients) {
+    if ((principal || !server_.auth) && server_.live_authenticated >= server_.limits.live_max_clients) {
       server_.count(server_.live_rejected);
       return refuse(503, "too-many-clients", "Too many live clients",
                     fmt::format("the live endpoint holds its limit of {} clients", server_.limits.live_max_clients));

@@ -62,6 +62,8 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
     if (needs_auth()) {
       server_.make_room_for_pending();
       server_.track_pending(this);
+    } else {
+      server_.count_authenticated(this);
     }
     server_.live.sessions.insert(this);
     ++server_.live_open;
@@ -69,6 +71,7 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
   ~LiveSession() override {
     server_.live.sessions.erase(this);
     server_.forget_pending(this);
+    server_.uncount_authenticated(this);
     --server_.live_open;
   }
 
@@ -208,10 +211,15 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
       } else if (who->must_change_password) {
         error("unauthenticated", "this account has a temporary password: change it first");
         close_after_write_ = true;
+      } else if (!counted_authenticated && server_.live_authenticated >= server_.limits.live_max_clients) {
+        server_.count(server_.live_rejected);
+        return close_policy("too-many-clients", fmt::format("the live endpoint holds its limit of {} clients",
+                                                            server_.limits.live_max_clients));
       } else {
         principal_ = who;
         auth_timer_.cancel();
         server_.forget_pending(this);
+        server_.count_authenticated(this);
         control(control_frame("ok", "authenticated", who->username));
       }
       if (doc.size() == 1 || !principal_) return write_next();

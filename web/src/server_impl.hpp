@@ -58,6 +58,7 @@ struct LiveSessionBase {
   virtual void evict() = 0;
   // In HttpServer::Impl::live_pending while it has not sent {"auth": TOKEN}.
   bool pending = false;
+  bool counted_authenticated = false;  // in HttpServer::Impl::live_authenticated
   std::list<LiveSessionBase*>::iterator pending_at;
 };
 
@@ -125,6 +126,7 @@ struct HttpServer::Impl {
   std::unordered_map<std::string, std::size_t> per_address;  // open connections by peer address
   std::list<SessionBase*> unauthenticated;    // oldest first; io thread only
   std::list<LiveSessionBase*> live_pending;   // live clients still to authenticate, oldest first
+  std::size_t live_authenticated = 0;         // live clients that have credentials (live.max_clients)
   std::function<void(const std::string&)> error_log;
   std::atomic<std::int64_t> tls_not_after{0};
   LiveHub live;                           // /api/v1/live (live_session.cpp), io thread only
@@ -188,6 +190,16 @@ struct HttpServer::Impl {
     if (!s->pending) return;
     live_pending.erase(s->pending_at);
     s->pending = false;
+  }
+  void count_authenticated(LiveSessionBase* s) {
+    if (s->counted_authenticated) return;
+    s->counted_authenticated = true;
+    ++live_authenticated;
+  }
+  void uncount_authenticated(LiveSessionBase* s) {
+    if (!s->counted_authenticated) return;
+    s->counted_authenticated = false;
+    --live_authenticated;
   }
   // Closes (1008) the oldest live client still to authenticate, if there are `limit` or more.
   void make_room_for_pending();

@@ -105,7 +105,7 @@ struct AuthConfig {
 // [audit] in the file: the bounds of the audit log.
 struct AuditConfig {
   std::chrono::milliseconds retention{180LL * 24 * 3600 * 1000};
-  std::uint64_t max_rows = 1'000'000;
+  std::uint32_t max_rows = 1'000'000;
 
   bool operator==(const AuditConfig&) const = default;
 };

@@ -68,6 +68,17 @@ function Users() {
     },
     { key: 'enabled', label: 'Enabled', render: (u) => (u.enabled ? 'yes' : <span class="badge op-down">disabled</span>) },
     { key: 'totp_enabled', label: '2FA', render: (u) => (u.totp_enabled ? 'on' : 'off') },
+    {
+      key: 'throttled_addresses', label: 'Failed logins', numeric: true, class: 'hide-sm',
+      render: (u) =>
+        u.throttled_addresses > 0 ? (
+          <span class="badge op-down" title={`until ${dateTime(u.locked_until_ms)}`}>
+            {u.throttled_addresses} address{u.throttled_addresses > 1 ? 'es' : ''} waiting
+          </span>
+        ) : (
+          '–'
+        ),
+    },
     { key: 'last_login_ms', label: 'Last login', numeric: true, class: 'hide-sm', render: (u) => (u.last_login_ms ? dateTime(u.last_login_ms) : 'never') },
     {
       key: 'actions', label: '', sortable: false,
@@ -79,6 +90,11 @@ function Users() {
             <button type="button" onClick={act(() => api(`api/v1/users/${u.name}`, { method: 'PATCH', body: { enabled: !u.enabled } }))}>
               {u.enabled ? 'Disable' : 'Enable'}
             </button>
+            {u.throttled_addresses > 0 && (
+              <button type="button" data-action="unlock" onClick={act(() => api(`api/v1/users/${u.name}/unlock`, { method: 'POST' }))}>
+                Unlock
+              </button>
+            )}
             {u.totp_enabled && (
               <button type="button" onClick={act(() => window.confirm(`Remove ${u.name}'s second factor?`) && api(`api/v1/users/${u.name}/reset-2fa`, { method: 'POST' }))}>
                 Reset 2FA

@@ -96,15 +96,22 @@ function SecondFactor() {
     );
   }
   return (
-    <div class="stack">
+    <form class="stack" data-form="totp-enrol" onSubmit={run(async () => {
+      setEnrolment(await api('api/v1/auth/totp', { method: 'POST', body: { password } }));
+      setPassword('');
+    })}>
       <p>
         Second factor: <b data-field="totp-state">off</b>. With it on, a stolen password is not enough to sign in.
       </p>
+      <label>
+        Password, to set it up
+        <input type="password" name="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      </label>
       {error && <p class="form-error" role="alert">{error}</p>}
-      <button type="button" class="primary" data-action="totp-enrol" onClick={run(async () => setEnrolment(await api('api/v1/auth/totp', { method: 'POST' })))}>
+      <button type="submit" class="primary" data-action="totp-enrol">
         Set up an authenticator app
       </button>
-    </div>
+    </form>
   );
 }
 
@@ -126,6 +133,7 @@ function Tokens() {
   const [name, setName] = useState('');
   const [role, setRole] = useState('viewer');
   const [days, setDays] = useState('90');
+  const [password, setPassword] = useState('');
   const [made, setMade] = useState(null);
   const [error, setError] = useState('');
   const load = () => api('api/v1/auth/tokens').then((r) => setTokens(r.tokens), (e) => setError(e.message));
@@ -138,10 +146,11 @@ function Tokens() {
     e.preventDefault();
     setError('');
     try {
-      const body = { name: name.trim(), role };
+      const body = { name: name.trim(), role, password };
       if (days) body.expires_in_days = Number(days);
       setMade(await api('api/v1/auth/tokens', { method: 'POST', body }));
       setName('');
+      setPassword('');
       load();
     } catch (err) {
       setError(err.message);
@@ -175,6 +184,7 @@ function Tokens() {
           <option value="365">a year</option>
           <option value="">never</option>
         </select>
+        <input type="password" name="password" placeholder="Your password" aria-label="Your password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         <button type="submit" class="primary">Create token</button>
       </form>
       {error && <p class="form-error" role="alert">{error}</p>}
