@@ -92,7 +92,7 @@ class Identity(unittest.TestCase):
             time.sleep(1.5)
             self.assertEqual(request(d.port, "/api/v1/users", headers=viewer)[0], 401)
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
     def test_reenabling_a_user_revives_no_token(self):
         d = Daemon(*AUTH_FAST)
@@ -113,7 +113,7 @@ class Identity(unittest.TestCase):
             self.assertEqual(request(d.port, "/api/v1/hosts", headers=api)[0], 401)
             self.assertEqual(request(d.port, "/api/v1/hosts", headers={"Authorization": "Bearer " + t["access_token"]})[0], 401)
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
 
 class Lockout(unittest.TestCase):
@@ -126,7 +126,8 @@ class Lockout(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.d.stop()
+        code, _ = cls.d.stop()
+        assert code == 0, code
 
     def test_an_attacker_locks_out_only_their_own_address(self):
         for _ in range(12):
@@ -198,7 +199,7 @@ class AuditFlood(unittest.TestCase):
             grown = os.path.getsize(db) + os.path.getsize(db + "-wal") - before
             self.assertLess(grown, 2 * 1024 * 1024)
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
 
 class ConnectionFlood(unittest.TestCase):
@@ -243,7 +244,7 @@ class ConnectionFlood(unittest.TestCase):
         finally:
             for s in held:
                 s.close()
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
     def test_unauthenticated_websockets_cannot_keep_a_dashboard_out(self):
         d = Daemon(*AUTH_FAST, "--live-max-clients", "50", "--live-auth-timeout", "30s")
@@ -266,7 +267,7 @@ class ConnectionFlood(unittest.TestCase):
         finally:
             for s in sockets:
                 s.close()
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
 
 class ForwardedAndHosts(unittest.TestCase):
@@ -284,7 +285,7 @@ class ForwardedAndHosts(unittest.TestCase):
             self.assertIn("198.51.100.7", sources)   # from the trusted proxy
             self.assertIn(ATTACKER, sources)          # the untrusted one's header was ignored
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
     def test_a_foreign_host_header_gets_421_on_rest_and_websocket(self):
         d = Daemon(*AUTH_FAST)
@@ -302,14 +303,14 @@ class ForwardedAndHosts(unittest.TestCase):
             self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 421 "))
             s.close()
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
         d = Daemon(*AUTH_FAST, "--http-allowed-hosts", "monitor.example")
         try:
             d.wait_ready()
             self.assertEqual(request(d.port, "/healthz", host="monitor.example:443")[0], 200)
             self.assertEqual(request(d.port, "/healthz", host="other.example")[0], 421)
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
 
 class DataDir(unittest.TestCase):
@@ -327,7 +328,7 @@ class DataDir(unittest.TestCase):
             self.assertIn(b"in use by another hyperiond", r.stderr)
             self.assertEqual(d.get("/healthz")[0] in (200, 503), True)
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
     def test_an_empty_database_is_refused_not_reinitialised(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -381,7 +382,7 @@ class DataDir(unittest.TestCase):
             self.assertEqual(status, 503, raw)
             self.assertEqual(json.loads(raw)["status"], "unhealthy")
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
 
 class LiveMessages(unittest.TestCase):
@@ -409,7 +410,7 @@ class LiveMessages(unittest.TestCase):
                 pass
             ws.close()
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
 
 class Tls(unittest.TestCase):
@@ -438,7 +439,7 @@ class Tls(unittest.TestCase):
             self.assertEqual(len(line), 1)
             self.assertAlmostEqual(float(line[0].split()[1]), time.time() + 3 * 86400, delta=120)
         finally:
-            d.stop()
+            self.assertEqual(d.stop()[0], 0)  # exits cleanly: no crash, no sanitizer report
 
 
 if __name__ == "__main__":
