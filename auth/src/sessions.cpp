@@ -1,7 +1,10 @@
 // AuthService: login (rate limits, lockout, second factor), tokens, refresh, logout.
 #include "hyperion/auth/service.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #include "hyperion/auth/jwt.hpp"
@@ -26,12 +29,27 @@ AuthError too_many(std::int64_t retry_s) {
 
 }  // namespace
 
+namespace {
+
+// The key of the per-address limits: an IPv6 address by its /64, which one host or subscriber
+// holds whole (an attacker would otherwise rotate through 2^64 addresses); IPv4 as it is.
+std::string address_block(const std::string& source) {
+  in6_addr v6{};
+  if (source.find(':') == std::string::npos || ::inet_pton(AF_INET6, source.c_str(), &v6) != 1) return source;
+  std::memset(reinterpret_cast<unsigned char*>(&v6) + 8, 0, 8);
+  char text[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET6, &v6, text, sizeof text);
+  return std::string(text) + "/64";
+}
+
+}  // namespace
+
 // Before a login is tried: the address's failures in the last minute (any name), then this
 // address's throttle for this name. Nothing here depends on whether the name exists.
 std::optional<AuthError> AuthService::check_rate(const std::string& source, const std::string& name) {
   const auto now = now_();
   const auto window_start = now - 60'000;
-  if (auto it = attempts_by_source_.find(source); it != attempts_by_source_.end()) {
+  if (auto it = attempts_by_source_.find(address_block(source)); it != attempts_by_source_.end()) {
     auto& f = it->second.failures_ms;
     std::erase_if(f, [&](std::int64_t t) { return t < window_start; });
     if (f.empty()) {
@@ -41,14 +59,14 @@ std::optional<AuthError> AuthService::check_rate(const std::string& source, cons
     }
   }
   auto s = db_.prepare("SELECT blocked_until_ms FROM login_failures WHERE name = ? AND source = ?");
-  s.bind(1, name).bind(2, source);
+  s.bind(1, name).bind(2, address_block(source));
   if (s.step() && s.int64(0) > now) return too_many((s.int64(0) - now + 999) / 1000);
   return std::nullopt;
 }
 
 void AuthService::record_failure(const std::string& source, const std::string& name) {
   const auto now = now_();
-  attempts_by_source_[source].failures_ms.push_back(now);
+  attempts_by_source_[address_block(source)].failures_ms.push_back(now);
   // Bounded: a scan from many addresses does not grow memory without end.
   constexpr std::size_t kMaxTracked = 10'000;
   if (attempts_by_source_.size() > kMaxTracked) attempts_by_source_.erase(attempts_by_source_.begin());
@@ -61,7 +79,7 @@ void AuthService::record_failure(const std::string& source, const std::string& n
   std::int64_t first = now;
   auto s = db_.prepare(
       "SELECT failures, first_ms, max(last_ms, blocked_until_ms) FROM login_failures WHERE name = ? AND source = ?");
-  s.bind(1, name).bind(2, source);
+  s.bind(1, name).bind(2, address_block(source));
   if (s.step() && s.int64(2) > horizon) {
     failures = s.int64(0) + 1;
     first = s.int64(1);
@@ -78,7 +96,7 @@ void AuthService::record_failure(const std::string& source, const std::string& n
          "ON CONFLICT (name, source) DO UPDATE SET failures = excluded.failures, first_ms = excluded.first_ms, "
          "last_ms = excluded.last_ms, blocked_until_ms = excluded.blocked_until_ms")
       .bind(1, name)
-      .bind(2, source)
+      .bind(2, address_block(source))
       .bind(3, failures)
       .bind(4, first)
       .bind(5, now)
@@ -145,7 +163,7 @@ Outcome<Tokens> AuthService::login(std::string_view name_in, std::string_view pa
     if (recovery_used) audit(name, source, "totp.recovery", name, "success", "a recovery code was used");
   }
   // A success from this address forgets its failures for this name (not other addresses').
-  db_.prepare("DELETE FROM login_failures WHERE name = ? AND source = ?").bind(1, name).bind(2, source).run();
+  db_.prepare("DELETE FROM login_failures WHERE name = ? AND source = ?").bind(1, name).bind(2, address_block(source)).run();
   db_.prepare("UPDATE users SET last_login_ms = ? WHERE id = ?").bind(1, now).bind(2, id).run();
   refresh_user_state(id);  // it may have been created or changed by `hyperiond user` since
   UserState state;

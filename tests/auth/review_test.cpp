@@ -303,3 +303,17 @@ TEST_CASE("review 8: token names refuse control characters and bad UTF-8", "[aut
   }
   ok(f.auth->create_api_token(me, "deploy \xc3\xa9t\xc3\xa9 2026", Role::viewer, std::nullopt, kPassword));
 }
+
+TEST_CASE("review 2: an IPv6 attacker cannot escape the limits by rotating through its /64", "[auth][review]") {
+  Fixture f;
+  f.add("alice", Role::viewer);
+  int limited = 0;
+  for (int i = 0; i < 14; ++i) {
+    f.now += 100;
+    const auto e = f.fail("alice", "wrong-password-here", "2001:db8:1:2::" + std::to_string(100 + i));
+    if (e.status == 429) ++limited;
+  }
+  CHECK(limited >= 4);
+  // Another /64 is another client.
+  f.login("alice", "2001:db8:1:3::1");
+}

@@ -60,6 +60,9 @@ TEST_CASE("client_address: forwarded headers count only from trusted proxies", "
   CHECK(client_address("127.0.0.1", "", "", trusted) == "127.0.0.1");
   // Only proxies all the way: the farthest one.
   CHECK(client_address("127.0.0.1", "10.9.9.9", "", trusted) == "10.9.9.9");
+  CHECK(address_block("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64");
+  CHECK(address_block("::ffff:192.0.2.1") == "192.0.2.1");
+  CHECK(address_block("192.0.2.1") == "192.0.2.1");
 }
 
 TEST_CASE("host_of and host_allowed: names without port, case and trailing dot", "[web][client_address]") {

@@ -285,7 +285,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   // The client's address: the peer, or behind a trusted proxy the address it forwarded.
   std::string client_of(const HttpRequest& hr) {
-    if (server_.limits.trusted_proxies.empty()) return slot_.address();
+    const auto peer = peer_address();
+    if (server_.limits.trusted_proxies.empty()) return peer;
     std::string xff, forwarded;
     const auto join = [](std::string& to, const std::string& value) {
       if (!to.empty()) to += ',';
@@ -295,7 +296,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       if (k == "x-forwarded-for") join(xff, v);
       else if (k == "forwarded") join(forwarded, v);
     }
-    return client_address(slot_.address(), xff, forwarded, server_.limits.trusted_proxies);
+    return client_address(peer, xff, forwarded, server_.limits.trusted_proxies);
+  }
+
+  std::string peer_address() {
+    beast::error_code ec;
+    auto address = lowest().socket().remote_endpoint(ec).address();
+    if (ec) return std::string();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    return address.to_string();
   }
 
   std::optional<HttpResponse> check_host(const http::request<http::string_body>& req) const {
@@ -389,6 +398,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     server_.record("/api/v1/live", "GET", 101, std::chrono::duration<double>(Clock::now() - started_).count());
     lowest().expires_never();  // the WebSocket keeps its own time (pings, idle timeout)
+    server_.forget_unauthenticated(this);  // the connection is the live session's now
     start_live_session(server_, std::move(stream_), std::move(req), std::move(principal), std::move(slot_));
   }
 
@@ -549,8 +559,8 @@ void HttpServer::Impl::admit(tcp::socket socket) {
   if (ec) return;  // already gone
   auto address = peer.address();
   if (address.is_v6() && address.to_v6().is_v4_mapped()) address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  std::string text = address.to_string();
-  const bool proxy = in_networks(limits.trusted_proxies, text);
+  std::string text = address_block(address.to_string());
+  const bool proxy = in_networks(limits.trusted_proxies, address.to_string());
   if (!proxy) {
     const auto it = per_address.find(text);
     if (it != per_address.end() && it->second >= limits.max_connections_per_address) {

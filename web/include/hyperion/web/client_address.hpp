@@ -31,6 +31,10 @@ std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view text);
 
 bool in_networks(const std::vector<Network>& networks, std::string_view address);
 
+// What per-address limits count by: an IPv4 address as it is, an IPv6 address by its /64 (one
+// host or subscriber gets a whole /64 and may use any address in it), "2001:db8:1:2::/64".
+std::string address_block(std::string_view address);
+
 // The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
 // address in X-Forwarded-For (or, without it, Forwarded's for=) that is not itself a trusted
 // proxy, walking from the right (each proxy appends what it saw). Malformed or missing
