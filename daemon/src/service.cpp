@@ -21,6 +21,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "hyperion/collectors/bus.hpp"
 #include "hyperion/collectors/local_collector.hpp"
 #include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/clock.hpp"
@@ -39,35 +40,17 @@ using collectors::Family;
 using collectors::kFamilyCount;
 using Clock = std::chrono::steady_clock;
 
-// The latest snapshot, swapped by the sampler and read by every request.
-class SnapshotStore {
- public:
-  void set(std::shared_ptr<const collectors::Snapshot> s) {
-    std::lock_guard lock(mutex_);
-    latest_ = std::move(s);
-  }
-  std::shared_ptr<const collectors::Snapshot> get() const {
-    std::lock_guard lock(mutex_);
-    return latest_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const collectors::Snapshot> latest_;
-};
-
 // Refreshes each family on its own interval on a thread of its own, so a slow /proc read
 // never delays an HTTP response, and publishes each new snapshot.
 class SamplingLoop {
  public:
   using Publish = std::function<void(const std::shared_ptr<const collectors::Snapshot>&)>;
-  SamplingLoop(const Config& config, Logger& log, SnapshotStore& store, Publish publish)
+  SamplingLoop(const Config& config, Logger& log, Publish publish)
       : publish_(std::move(publish)),
         collector_(config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root),
                    collector_options(config)),
         intervals_(config.intervals),
-        log_(log),
-        store_(store) {}
+        log_(log) {}
 
   void start() {
     thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
@@ -122,8 +105,7 @@ class SamplingLoop {
       }
       if (families.any()) {
         const auto snapshot = collector_.collect(families, monotonic_seconds(), wall_ms());
-        store_.set(snapshot);
-        if (publish_) publish_(snapshot);
+        publish_(snapshot);
         account(families, *snapshot);
       }
       std::unique_lock lock(mutex_);
@@ -161,7 +143,6 @@ class SamplingLoop {
   collectors::LocalCollector collector_;
   Intervals intervals_;
   Logger& log_;
-  SnapshotStore& store_;
   mutable std::mutex mutex_;
   std::condition_variable_any cv_;
   std::vector<web::CollectionStats> stats_;
@@ -270,6 +251,17 @@ void warn_restart_only(const Config& running, const Config& loaded, Logger& log)
   if (loaded.tls.certificate.empty() != running.tls.certificate.empty()) warn("turning tls on or off");
 }
 
+// Hands each snapshot to the live WebSocket hub (which renders frames on the HTTP thread).
+class LiveSink : public collectors::SnapshotSink {
+ public:
+  explicit LiveSink(web::HttpServer& server) : server_(server) {}
+  std::string_view sink_name() const noexcept override { return "live"; }
+  void consume(const collectors::SnapshotPtr& snapshot) override { server_.publish(snapshot); }
+
+ private:
+  web::HttpServer& server_;
+};
+
 void warn_certificate_expiry(std::int64_t not_after, const std::string& file, Logger& log) {
   if (not_after <= 0) return;
   const auto left = not_after - wall_ms() / 1000;
@@ -350,18 +342,18 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   ::signal(SIGPIPE, SIG_IGN);
 
   const double start_time = static_cast<double>(wall_ms()) / 1000.0;
-  SnapshotStore store;
-  web::HttpServer* live_ptr = nullptr;  // set once the server exists, before sampling starts
-  SamplingLoop sampler(config, log, store, [&live_ptr](const std::shared_ptr<const collectors::Snapshot>& s) {
-    if (live_ptr) live_ptr->publish(s);
-  });
+  // Sampling publishes to the bus; each consumer is a sink on a thread of its own.
+  collectors::Bus bus;
+  collectors::LatestSnapshots latest;
+  bus.attach(latest);
+  SamplingLoop sampler(config, log, [&bus](const std::shared_ptr<const collectors::Snapshot>& s) { bus.publish(s); });
 
   web::Router router;
   web::HttpServer* server_ptr = nullptr;
   const std::string host_id = config.host_id;
   web::ApiContext ctx;
-  ctx.snapshot = [&store, host_id](std::string_view host) -> std::shared_ptr<const collectors::Snapshot> {
-    return host == host_id ? store.get() : nullptr;
+  ctx.snapshot = [&latest](std::string_view host) -> std::shared_ptr<const collectors::Snapshot> {
+    return latest.get(host);
   };
   ctx.hosts = [host_id] { return std::vector<std::string>{host_id}; };
   ctx.now_ms = [] { return wall_ms(); };
@@ -383,13 +375,14 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   web::register_auth_api(router, auth, web::AuthApiOptions{.secure_cookies = !config.tls.certificate.empty()});
   const std::size_t top = config.metrics.top_processes;
   router.add({"GET", "/metrics", "Prometheus metrics: node_exporter names where they exist, hyperion_* otherwise",
-              config.metrics.public_access ? "public" : "viewer", [&store, &sampler, &server_ptr, start_time, top](const web::HttpRequest&, const web::RouteParams&) {
-                const auto snapshot = store.get();
+              config.metrics.public_access ? "public" : "viewer", [&latest, &bus, &sampler, &server_ptr, host_id, start_time, top](const web::HttpRequest&, const web::RouteParams&) {
+                const auto snapshot = latest.get(host_id);
                 if (!snapshot) return web::problem(503, "not-ready", "No data yet", "the first sample is not ready");
                 web::SelfMetrics self = server_ptr ? server_ptr->stats() : web::SelfMetrics{};
                 self.version = HYPERION_VERSION;
                 self.start_time_seconds = start_time;
                 self.collections = sampler.stats();
+                for (const auto& b : bus.stats()) self.sinks.push_back({b.sink, b.delivered, b.dropped, b.failed});
                 web::MetricsOptions options;
                 options.top_processes = top;
                 options.self_pid = static_cast<std::int32_t>(::getpid());
@@ -417,13 +410,15 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     warn_certificate_expiry(server.tls_not_after(), config.tls.certificate, log);
   }
   server_ptr = &server;
-  live_ptr = &server;
+  LiveSink live_sink(server);
+  bus.attach(live_sink);
   try {
     server.listen(config.listen_host, config.listen_port);
   } catch (const std::exception& e) {
     log.error("listen: {}", e.what());
     return 1;
   }
+  bus.start();
   sampler.start();
   server.start();
   const bool v6 = config.listen_host.find(':') != std::string::npos;
@@ -496,6 +491,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   }
   server.shutdown(config.http.shutdown_grace);
   sampler.stop();
+  bus.stop();
   try {
     auth.flush_audit();
   } catch (const std::exception& e) {

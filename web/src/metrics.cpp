@@ -774,6 +774,19 @@ void render_self(std::string& out, const SelfMetrics& self) {
   Family(out, "hyperion_live_rejected_total", kCounter,
          "WebSocket upgrades refused because live.max_clients was reached.")
       .add(self.live_rejected_total);
+  if (!self.sinks.empty()) {
+    Family delivered(out, "hyperion_bus_delivered_total", kCounter, "Snapshots each consumer of the bus took.");
+    for (const auto& k : self.sinks) delivered.add({{"sink", k.sink}}, k.delivered);
+  }
+  if (!self.sinks.empty()) {
+    Family dropped(out, "hyperion_bus_dropped_total", kCounter,
+                   "Snapshots a consumer skipped because a newer one of the same host arrived first (it was behind).");
+    for (const auto& k : self.sinks) dropped.add({{"sink", k.sink}}, k.dropped);
+  }
+  if (!self.sinks.empty()) {
+    Family failed(out, "hyperion_bus_failed_total", kCounter, "Snapshots a consumer failed on (an exception).");
+    for (const auto& k : self.sinks) failed.add({{"sink", k.sink}}, k.failed);
+  }
   Family(out, "hyperion_http_connections_evicted_total", kCounter,
          "Connections without credentials closed to make room (http.max_unauthenticated_connections).")
       .add(self.connections_evicted_total);

@@ -21,6 +21,14 @@ struct CollectionStats {
   std::uint64_t errors_total = 0;     // collections that reported an error for this family
 };
 
+// A consumer of the snapshot bus (collectors::Bus).
+struct SinkCount {
+  std::string sink;             // "latest", "live", ...
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;    // skipped for a newer snapshot of the same host (the sink was behind)
+  std::uint64_t failed = 0;
+};
+
 struct RequestCount {
   std::string handler;  // the route pattern, e.g. "/api/v1/hosts/{host}/processes"; "other" for 404s
   std::string method;   // "GET", "HEAD", ...
@@ -38,6 +46,7 @@ struct SelfMetrics {
   std::string version;
   double start_time_seconds = 0;          // Unix time the daemon started
   std::vector<CollectionStats> collections;
+  std::vector<SinkCount> sinks;
   std::vector<RequestCount> requests;
   LatencyHistogram request_latency;       // all requests
   std::uint64_t connections_open = 0;
