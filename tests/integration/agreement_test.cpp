@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -248,9 +249,15 @@ std::string stable_comm(std::string comm) {
   return comm;
 }
 
-// ps prints non-printable bytes of a name as '?': such names are not compared.
-bool printable(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+// A name as `LC_ALL=C ps` prints it: procps replaces every byte that is not printable ASCII
+// (controls, DEL, and in the C locale every byte from 0x80) with '?'.
+std::string ps_rendered(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b >= 0x7f) c = '?';
+  }
+  return out;
 }
 
 // Known children: `sleep 30`, killed and reaped at the end (the 30 s bound a crash).
@@ -260,6 +267,10 @@ class Sleepers {
   Sleepers(const Sleepers&) = delete;
   Sleepers& operator=(const Sleepers&) = delete;
   ~Sleepers() {
+    for (const pid_t pid : named_) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
     for (const pid_t pid : pids_) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
@@ -274,10 +285,22 @@ class Sleepers {
     REQUIRE(rc == 0);
     pids_.push_back(pid);
   }
+  // A child that renames itself (prctl, as kworkers and many daemons do) and waits to be killed.
+  pid_t spawn_named(const std::string& name) {
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);  // only syscalls after fork
+      for (;;) ::pause();
+    }
+    named_.push_back(pid);
+    return pid;
+  }
   const std::vector<pid_t>& pids() const noexcept { return pids_; }
 
  private:
   std::vector<pid_t> pids_;
+  std::vector<pid_t> named_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -491,19 +514,31 @@ TEST_CASE("LocalCollector processes: PIDs, parents, names and RSS agree with ps 
   Live live({Family::processes});
   Sleepers children;
   for (int i = 0; i < 3; ++i) children.spawn();
+  // A name with bytes that are not text: ps prints them as '?', and the comparison must too.
+  const std::string odd_name("bad\xff\xfename");
+  const auto odd = static_cast<std::int32_t>(children.spawn_named(odd_name));
   const auto self = static_cast<std::int32_t>(::getpid());
 
   agree([&]() -> Problems {
     Problems problems;
     const auto before_a = uptime_ticks();
     const auto a = ours(*live.read());
-    const auto cmd = run("ps -e -o pid=,ppid=,rss=,comm=");
+    const auto cmd = run("LC_ALL=C ps -e -o pid=,ppid=,rss=,comm=");
     const auto before_b = uptime_ticks();
     const auto b = ours(*live.read());
     REQUIRE(cmd.exit_status == 0);
     const auto ps = parse_ps(cmd.out);
     REQUIRE(a.size() >= 10);
     REQUIRE(ps.size() >= 10);
+
+    // The renamed child: its bytes as they are in ours, as '?' in ps.
+    for (const auto* set : {&a, &b}) {
+      const auto it = set->find(odd);
+      if (it == set->end() || it->second.comm != odd_name) problems.push_back(fmt::format("child {} lost its name", odd));
+    }
+    if (const auto it = ps.find(odd); it == ps.end() || it->second.comm != "bad??name") {
+      problems.push_back(fmt::format("ps does not show child {} as bad??name", odd));
+    }
 
     // Our children, in all three readings, with the right parent and name.
     for (const pid_t child : children.pids()) {
@@ -541,8 +576,8 @@ TEST_CASE("LocalCollector processes: PIDs, parents, names and RSS agree with ps 
         problems.push_back(
             fmt::format("pid {} ({}): ps ppid {}, ours {} then {}", pid, pa.comm, pp.ppid, pa.ppid, pb.ppid));
       }
-      if (printable(pp.comm) && stable_comm(pp.comm) != stable_comm(pa.comm) &&
-          stable_comm(pp.comm) != stable_comm(pb.comm)) {
+      if (stable_comm(pp.comm) != stable_comm(ps_rendered(pa.comm)) &&
+          stable_comm(pp.comm) != stable_comm(ps_rendered(pb.comm))) {
         problems.push_back(fmt::format("pid {}: ps comm '{}', ours '{}' then '{}'", pid, pp.comm, pa.comm, pb.comm));
       }
       const auto tolerance = std::max(256 * kKiB, std::max(pa.rss_bytes, pb.rss_bytes) / 50);
@@ -770,4 +805,11 @@ TEST_CASE("LocalCollector network: the same interfaces and counters as ip -s lin
     }
     return problems;
   });
+}
+
+TEST_CASE("ps_rendered: names as procps prints them in the C locale", "[integration][agreement]") {
+  CHECK(ps_rendered("bash") == "bash");
+  CHECK(ps_rendered(std::string("bad\xff\xfename")) == "bad??name");
+  CHECK(ps_rendered(std::string("tab\there\x7f")) == "tab?here?");
+  CHECK(ps_rendered(std::string("caf\xc3\xa9")) == "caf??");
 }
