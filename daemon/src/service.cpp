@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "hyperion/collectors/bus.hpp"
+#include "hyperion/collectors/hosts.hpp"
 #include "hyperion/collectors/local_collector.hpp"
 #include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/clock.hpp"
@@ -346,6 +347,10 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   collectors::Bus bus;
   collectors::LatestSnapshots latest;
   bus.attach(latest);
+  collectors::HostRegistry hosts;
+  hosts.add(config.host_id, config.host_id == "local" ? "this host" : config.host_id, collectors::HostKind::local,
+            std::max<std::int64_t>(10'000, 3 * config.intervals.system.count()));
+  bus.attach(hosts);
   SamplingLoop sampler(config, log, [&bus](const std::shared_ptr<const collectors::Snapshot>& s) { bus.publish(s); });
 
   web::Router router;
@@ -355,7 +360,8 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   ctx.snapshot = [&latest](std::string_view host) -> std::shared_ptr<const collectors::Snapshot> {
     return latest.get(host);
   };
-  ctx.hosts = [host_id] { return std::vector<std::string>{host_id}; };
+  ctx.hosts = [&hosts] { return hosts.ids(); };
+  ctx.host_entries = [&hosts](std::int64_t now) { return hosts.list(now); };
   ctx.now_ms = [] { return wall_ms(); };
   ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.system.count());
   // The database, as the worker that owns it last found it (checked every second).

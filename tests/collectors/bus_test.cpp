@@ -1,4 +1,5 @@
 #include "hyperion/collectors/bus.hpp"
+#include "hyperion/collectors/hosts.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -179,4 +180,32 @@ TEST_CASE("LatestSnapshots: the newest snapshot of each host through the bus", "
   CHECK(latest.get("local")->sequence == 2);
   CHECK(latest.get("fixture")->sequence == 7);
   CHECK(latest.get("nowhere") == nullptr);
+}
+
+TEST_CASE("HostRegistry: hosts in order, with their state from the latest snapshot", "[collectors][hosts]") {
+  HostRegistry hosts;
+  hosts.add("local", "web-1", HostKind::local, 10'000);
+  hosts.add("fixture", "a fixture tree", HostKind::fixture, 5'000);
+  CHECK(hosts.ids() == std::vector<std::string>{"local", "fixture"});
+  CHECK(hosts.contains("fixture"));
+  CHECK_FALSE(hosts.contains("nowhere"));
+  auto list = hosts.list(1'000'000);
+  CHECK(list[0].state == HostState::starting);
+  CHECK_FALSE(list[0].last_sample_ms);
+  auto s = std::make_shared<Snapshot>();
+  s->host = "local";
+  s->timestamp_ms = 1'000'000;
+  hosts.consume(s);
+  auto unknown = std::make_shared<Snapshot>(*s);
+  unknown->host = "unregistered";
+  hosts.consume(unknown);  // ignored
+  list = hosts.list(1'005'000);
+  CHECK(list.size() == 2);
+  CHECK(list[0].state == HostState::up);
+  CHECK(list[0].last_sample_ms == 1'000'000);
+  CHECK(list[0].samples == 1);
+  CHECK(list[1].state == HostState::starting);
+  CHECK(hosts.list(1'010'001)[0].state == HostState::stale);
+  CHECK(to_string(HostKind::fixture) == "fixture");
+  CHECK(to_string(HostState::stale) == "stale");
 }

@@ -179,6 +179,16 @@ class Routes(unittest.TestCase):
         code, elapsed = cls.d.stop()
         assert code == 0, code
 
+    def test_hosts_lists_the_registry(self):
+        status, _, body = self.d.get("/api/v1/hosts")
+        self.assertEqual(status, 200)
+        hosts = json.loads(body)["hosts"]
+        self.assertEqual([h["id"] for h in hosts], ["local"])
+        self.assertEqual(hosts[0]["kind"], "local")
+        self.assertEqual(hosts[0]["state"], "up")  # the class waited for the first samples
+        self.assertTrue(hosts[0]["display_name"])
+        self.assertGreater(hosts[0]["timestamp_ms"], 0)
+
     def test_every_documented_route_answers(self):
         status, headers, body = self.d.get("/api/v1/openapi.json")
         self.assertEqual(status, 200)

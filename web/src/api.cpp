@@ -488,7 +488,7 @@ void register_api(Router& router, ApiContext context) {
                 r.status = fresh && !storage ? 200 : 503;
                 return r;
               }});
-  router.add({"GET", "/api/v1/hosts", "Every host with its identity and the time of its latest sample", "viewer",
+  router.add({"GET", "/api/v1/hosts", "Every host: id, display name, kind (local, ssh), state (starting, up, stale), identity, latest sample time", "viewer",
               [api](const HttpRequest& req, const RouteParams&) {
                 QueryParams q;
                 if (auto e = read_query(req, {}, q)) return *e;
@@ -497,10 +497,26 @@ void register_api(Router& router, ApiContext context) {
                 w.begin_object();
                 w.key("hosts");
                 w.begin_array();
-                for (const auto& id : api->ctx_.hosts()) {
+                std::vector<collectors::HostEntry> entries;
+                if (api->ctx_.host_entries) {
+                  entries = api->ctx_.host_entries(api->ctx_.now_ms());
+                } else {
+                  for (const auto& id : api->ctx_.hosts()) {
+                    collectors::HostEntry entry;
+                    entry.id = id;
+                    entry.display_name = id;
+                    entries.push_back(std::move(entry));
+                  }
+                }
+                for (const auto& entry : entries) {
+                  const auto& id = entry.id;
                   const auto s = api->ctx_.snapshot(id);
                   w.begin_object();
                   w.field("id", id);
+                  w.field("display_name", entry.display_name);
+                  w.field("kind", collectors::to_string(entry.kind));
+                  w.field("state", api->ctx_.host_entries ? collectors::to_string(entry.state)
+                                                          : std::string_view(s ? "up" : "starting"));
                   w.key("hostname");
                   s && s->host_info ? w.value(s->host_info->hostname) : w.null();
                   w.key("os");

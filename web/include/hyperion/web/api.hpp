@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hyperion/collectors/hosts.hpp"
 #include "hyperion/collectors/snapshot.hpp"
 #include "hyperion/web/router.hpp"
 
@@ -20,6 +21,8 @@ struct ApiContext {
   std::function<std::shared_ptr<const collectors::Snapshot>(std::string_view host)> snapshot;
   // Every configured host id ("local" first).
   std::function<std::vector<std::string>()> hosts;
+  // The host registry's view (kind, state, last sample) for /api/v1/hosts; unset: ids only.
+  std::function<std::vector<collectors::HostEntry>(std::int64_t now_ms)> host_entries;
   // Unix time in milliseconds (injected so tests control it).
   std::function<std::int64_t()> now_ms;
   // A snapshot older than this is stale: /healthz answers 503.
