@@ -60,7 +60,9 @@ std::variant<AccessClaims, TokenError> verify_access_token(std::string_view toke
   const auto body = base64url_decode(token.substr(first + 1, second - first - 1));
   if (!header || !body) return TokenError{"malformed"};
   const auto h = nlohmann::json::parse(header->begin(), header->end(), nullptr, false);
-  if (!h.is_object() || h.value("alg", "") != "HS256") return TokenError{"unsupported algorithm"};
+  if (!h.is_object() || !h.contains("alg") || !h["alg"].is_string() || h["alg"].get<std::string>() != "HS256") {
+    return TokenError{"unsupported algorithm"};
+  }
   const auto p = nlohmann::json::parse(body->begin(), body->end(), nullptr, false);
   if (!p.is_object()) return TokenError{"malformed"};
   AccessClaims c;
@@ -72,8 +74,19 @@ std::variant<AccessClaims, TokenError> verify_access_token(std::string_view toke
     c.token_id = p.at("jti").get<std::string>();
     // iat carries milliseconds (a NumericDate may have a fraction, RFC 7519 2), so that a token
     // issued just after a password change is told from one issued just before it.
-    c.issued_ms = std::llround(p.at("iat").get<double>() * 1000.0);
-    c.expires_ms = p.at("exp").get<std::int64_t>() * 1000;
+    // Times we could not have written (beyond year 10000, negative, not numbers) are malformed:
+    // checked before the arithmetic, which would overflow.
+    constexpr double kMaxSeconds = 253'402'300'800.0;  // 10000-01-01
+    const auto& iat = p.at("iat");
+    const auto& exp = p.at("exp");
+    if (!iat.is_number() || !exp.is_number_integer()) return TokenError{"malformed claims"};
+    const double iat_s = iat.get<double>();
+    const auto exp_s = exp.get<std::int64_t>();
+    if (!(iat_s >= 0 && iat_s < kMaxSeconds) || exp_s < 0 || static_cast<double>(exp_s) >= kMaxSeconds) {
+      return TokenError{"malformed claims"};
+    }
+    c.issued_ms = std::llround(iat_s * 1000.0);
+    c.expires_ms = exp_s * 1000;
   } catch (const std::exception&) {
     return TokenError{"malformed claims"};
   }

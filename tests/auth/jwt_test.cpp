@@ -73,3 +73,27 @@ TEST_CASE("access token: issued far in the future is refused, within a minute of
   CHECK(reason(verify_access_token(token, kKey, claims().issued_ms - 30'000)) == "valid");
   CHECK(reason(verify_access_token(token, kKey, claims().issued_ms - 120'000)) == "issued in the future");
 }
+
+// Found by fuzz/fuzz_jwt.cpp (inputs in fuzz/corpus/jwt/regression-*): a token that carries our
+// signature but a header or claims we never write must be refused like any other, not throw
+// (a non-string "alg") or hit undefined behaviour (exp * 1000 past INT64_MAX, a double outside
+// int64). Only a holder of the key can make one, hence the hand-signed tokens.
+TEST_CASE("access token: signed, but with a mistyped alg or out-of-range times: refused", "[auth][jwt]") {
+  const auto sign = [](std::string_view header, std::string_view payload) {
+    auto token = base64url_encode(as_bytes(header)) + "." + base64url_encode(as_bytes(payload));
+    return token + "." + base64url_encode(hmac_sha256(kKey, as_bytes(token)));
+  };
+  const std::string hs256 = R"({"alg":"HS256","typ":"JWT"})";
+  const std::string names = R"("sub":"u1","name":"alice","role":"viewer","sid":"f","jti":"t")";
+  const auto now = claims().issued_ms;
+  CHECK(reason(verify_access_token(sign(hs256, "{" + names + R"(,"iat":1700000000,"exp":1700000900})"), kKey, now)) ==
+        "valid");
+  CHECK(reason(verify_access_token(sign(R"({"alg":6})", "{" + names + R"(,"iat":1700000000,"exp":1700000900})"), kKey,
+                                   now)) == "unsupported algorithm");
+  for (const std::string times : {R"("iat":1700000000,"exp":9223372036854775807)", R"("iat":1700000000,"exp":1e300)",
+                                  R"("iat":1e300,"exp":1700000900)", R"("iat":1700000000,"exp":-1e300)",
+                                  R"("iat":1700000000,"exp":"1700000900")"}) {
+    CAPTURE(times);
+    CHECK(reason(verify_access_token(sign(hs256, "{" + names + "," + times + "}"), kKey, now)) == "malformed claims");
+  }
+}
