@@ -34,6 +34,8 @@ if [ "$tests" -eq 1 ]; then
     oathtool
     # openssl makes the certificates of the TLS tests
     openssl
+    # clang 14 with libFuzzer and the sanitizer runtimes: the fuzz preset (fuzz/, bench/fuzz.sh)
+    clang
   )
 fi
 # The dashboard is bundled with Node.js at build time. Use the one on the machine when it is
