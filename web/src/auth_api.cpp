@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hyperion/auth/crypto.hpp"
+#include "hyperion/web/request_body.hpp"
 
 namespace hyperion::web {
 namespace {
@@ -30,55 +31,9 @@ HttpResponse from_error(const AuthError& e) {
 
 HttpResponse bad_body(std::string detail) { return problem(400, "bad-body", "Bad request body", detail); }
 
-// A request body: a JSON object with only these keys, each of its type, the required ones present.
-struct Field {
-  std::string_view name;
-  json::value_t type;  // string, boolean, number_unsigned (a whole number >= 0)
-  bool required = false;
-  std::size_t max_length = 1024;
-};
-
-std::optional<HttpResponse> read_body(const HttpRequest& req, std::initializer_list<Field> fields, json& out,
+std::optional<HttpResponse> read_body(const HttpRequest& req, std::initializer_list<BodyField> fields, json& out,
                                       bool body_optional = false) {
-  if (req.body.empty() && body_optional) {
-    out = json::object();
-    return std::nullopt;
-  }
-  const auto type = req.header("content-type");
-  if (!type.starts_with("application/json")) {
-    return problem(415, "unsupported-media-type", "Unsupported media type",
-                   fmt::format("send the body as application/json (got '{}')", type));
-  }
-  out = json::parse(req.body, nullptr, false);
-  if (out.is_discarded() || !out.is_object()) return bad_body("the body is not a JSON object");
-  for (const auto& [key, value] : out.items()) {
-    const Field* f = nullptr;
-    for (const auto& candidate : fields) {
-      if (candidate.name == key) f = &candidate;
-    }
-    if (!f) {
-      std::string known;
-      for (const auto& candidate : fields) known += (known.empty() ? "" : ", ") + std::string(candidate.name);
-      return bad_body(fmt::format("unknown field '{}'; fields: {}", key, known));
-    }
-    const bool ok = f->type == json::value_t::string           ? value.is_string()
-                    : f->type == json::value_t::boolean        ? value.is_boolean()
-                    : f->type == json::value_t::number_unsigned ? value.is_number_unsigned()
-                                                               : false;
-    if (!ok) {
-      const auto* what = f->type == json::value_t::string    ? "a string"
-                         : f->type == json::value_t::boolean ? "true or false"
-                                                             : "a whole number";
-      return bad_body(fmt::format("'{}' must be {}", key, what));
-    }
-    if (value.is_string() && value.get_ref<const std::string&>().size() > f->max_length) {
-      return bad_body(fmt::format("'{}' is longer than {} bytes", key, f->max_length));
-    }
-  }
-  for (const auto& f : fields) {
-    if (f.required && !out.contains(f.name)) return bad_body(fmt::format("'{}' is required", f.name));
-  }
-  return std::nullopt;
+  return read_json_body(req, fields, out, body_optional);
 }
 
 std::optional<std::string> opt_string(const json& j, const char* key) {
