@@ -775,17 +775,15 @@ void render_self(std::string& out, const SelfMetrics& self) {
          "WebSocket upgrades refused because live.max_clients was reached.")
       .add(self.live_rejected_total);
   if (!self.sinks.empty()) {
-    Family delivered(out, "hyperion_bus_delivered_total", kCounter, "Snapshots each consumer of the bus took.");
-    for (const auto& k : self.sinks) delivered.add({{"sink", k.sink}}, k.delivered);
-  }
-  if (!self.sinks.empty()) {
-    Family dropped(out, "hyperion_bus_dropped_total", kCounter,
-                   "Snapshots a consumer skipped because a newer one of the same host arrived first (it was behind).");
-    for (const auto& k : self.sinks) dropped.add({{"sink", k.sink}}, k.dropped);
-  }
-  if (!self.sinks.empty()) {
-    Family failed(out, "hyperion_bus_failed_total", kCounter, "Snapshots a consumer failed on (an exception).");
-    for (const auto& k : self.sinks) failed.add({{"sink", k.sink}}, k.failed);
+    const auto per_sink = [&](std::string_view name, std::string_view help, std::uint64_t SinkCount::*field) {
+      Family f(out, name, kCounter, help);
+      for (const auto& k : self.sinks) f.add({{"sink", k.sink}}, k.*field);
+    };
+    per_sink("hyperion_bus_delivered_total", "Snapshots each consumer of the bus took.", &SinkCount::delivered);
+    per_sink("hyperion_bus_dropped_total",
+             "Snapshots a consumer skipped because a newer one of the same host arrived first (it was behind).",
+             &SinkCount::dropped);
+    per_sink("hyperion_bus_failed_total", "Snapshots a consumer failed on (an exception).", &SinkCount::failed);
   }
   Family(out, "hyperion_http_connections_evicted_total", kCounter,
          "Connections without credentials closed to make room (http.max_unauthenticated_connections).")
