@@ -4,7 +4,7 @@
 // runs every variant once, in an order rotated each round, so machine noise hits them alike.
 // The phases run apart because every variant that keeps descriptors holds five per process,
 // and the full tick's socket-owner scan reads the fd links of every process, this one too.
-//   process tick   LocalCollector::collect({processes}): the hot path, scales with processes
+//   process tick   Collector::collect({processes}): the hot path, scales with processes
 //   floor (kept)   the same per-process reads done the same way (kept-open descriptors,
 //                  pread of stat/statm/io, fstat of /proc/PID and /proc/PID/fd, getdents64
 //                  of /proc), with no parsing: the floor of the process tick
@@ -51,7 +51,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
+#include "hyperion/collectors/local_source.hpp"
 #include "hyperion/collectors/proc_diskstats.hpp"
 #include "hyperion/collectors/proc_net_dev.hpp"
 #include "hyperion/collectors/proc_self_mountinfo.hpp"
@@ -224,7 +225,8 @@ using collectors::CollectorOptions;
 using collectors::Family;
 using collectors::FamilySet;
 using collectors::families_of;
-using collectors::LocalCollector;
+using collectors::Collector;
+using collectors::LocalSource;
 using collectors::SourcePaths;
 using Clock = std::chrono::steady_clock;
 using LinuxDirent64 = struct dirent64;
@@ -507,7 +509,7 @@ class NaiveFloor {
 };
 
 // Floor of the full tick: the kept floor plus a plain read of everything else the full tick
-// reads (collectors/src/local_collector.cpp, in its order). Which interfaces, disks, mounts
+// reads (collectors/src/collector.cpp, in its order). Which interfaces, disks, mounts
 // and sensors there are is worked out once here, outside the timed loop.
 class FullFloor {
  public:
@@ -603,7 +605,7 @@ class FullFloor {
 
 class CollectorTick {
  public:
-  explicit CollectorTick(FamilySet families) : collector_(SourcePaths{}, CollectorOptions{}), families_(families) {}
+  explicit CollectorTick(FamilySet families) : collector_(source_, "local"), families_(families) {}
 
   std::size_t tick() {
     const double now = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
@@ -623,7 +625,8 @@ class CollectorTick {
   std::uint64_t threads() const noexcept { return threads_; }
 
  private:
-  LocalCollector collector_;
+  LocalSource source_{SourcePaths{}};
+  Collector collector_;
   FamilySet families_;
   std::uint64_t threads_ = 0;
   bool warned_ = false;
@@ -835,8 +838,8 @@ void trace_allocations(const std::string& name, CollectorTick& c, std::uint64_t 
     for (void* f : frames) {
       const auto s = symbol_of(f);
       fmt::print("    {}\n", s);
-      // Past LocalCollector::collect is the benchmark's own harness.
-      if (s.find("LocalCollector::collect(") != std::string::npos || s.starts_with("main ")) break;
+      // Past Collector::collect is the benchmark's own harness.
+      if (s.find("Collector::collect(") != std::string::npos || s.starts_with("main ")) break;
     }
   }
 }

@@ -20,62 +20,26 @@
 #include <charconv>
 #include <cstring>
 
+#include "file_io.hpp"
 #include "hyperion/collectors/proc_net_sockets.hpp"
 
 namespace hyperion::collectors {
 namespace {
 
+using file_io::join;
+using file_io::list_dir;
+using file_io::pid_of;
+using file_io::pread_all;
+using file_io::read_at;
+using file_io::read_path;
+
 constexpr std::size_t kDirentBufferBytes = 64 * 1024;
-constexpr std::size_t kMinReadBuffer = 4096;
 // Longer command lines are cut by the parser anyway; reading more only costs.
 constexpr std::size_t kMaxCmdlineRead = 64 * 1024;
 
 // getdents64 records have glibc's struct dirent64 layout (d_name is NUL-terminated
 // inside the record, which may be shorter than sizeof(dirent64)).
 using LinuxDirent64 = struct dirent64;
-
-std::string join(const std::string& base, std::string_view relative) {
-  std::string out = base;
-  if (!out.empty() && out.back() != '/') out.push_back('/');
-  while (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
-  out.append(relative);
-  return out;
-}
-
-// Reads from a kept-open descriptor at offset 0. One read returns a whole seq_file
-// record when the buffer is large enough, so we grow and retry only on a full buffer.
-bool pread_all(int fd, std::string& buf, std::size_t limit = SIZE_MAX) {
-  if (buf.capacity() < kMinReadBuffer) buf.reserve(kMinReadBuffer);
-  std::size_t len = 0;
-  for (;;) {
-    buf.resize(buf.capacity());
-    const std::size_t want = std::min(buf.size(), limit) - len;
-    const ssize_t n = ::pread(fd, buf.data() + len, want, static_cast<off_t>(len));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      buf.clear();
-      return false;
-    }
-    len += static_cast<std::size_t>(n);
-    if (static_cast<std::size_t>(n) < want || len >= limit) break;
-    buf.reserve(buf.capacity() * 2);
-  }
-  buf.resize(len);
-  return true;
-}
-
-bool read_at(int dir_fd, const char* name, std::string& buf, std::size_t limit = SIZE_MAX) {
-  const int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    buf.clear();
-    return false;
-  }
-  const bool ok = pread_all(fd, buf, limit);
-  ::close(fd);
-  return ok;
-}
-
-bool read_path(const std::string& path, std::string& buf) { return read_at(AT_FDCWD, path.c_str(), buf); }
 
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
@@ -97,14 +61,6 @@ std::optional<std::uint32_t> count_entries(int dir_fd, std::vector<char>& buf) {
     }
   }
   return count;
-}
-
-std::optional<std::int32_t> pid_of(const char* name) {
-  std::int32_t pid = 0;
-  const auto len = std::strlen(name);
-  auto [ptr, ec] = std::from_chars(name, name + len, pid);
-  if (ec != std::errc{} || ptr != name + len || pid <= 0) return std::nullopt;
-  return pid;
 }
 
 // Linux 6.2 made stat() of /proc/PID/fd report the number of open descriptors.
@@ -157,10 +113,6 @@ std::string format_ifaddr(const sockaddr* addr, const sockaddr* mask) {
 
 }  // namespace
 
-SourcePaths SourcePaths::under(const std::string& dir) {
-  return SourcePaths{dir, join(dir, "proc"), join(dir, "sys")};
-}
-
 LocalSource::LocalSource(SourcePaths paths) : paths_(std::move(paths)), dirent_buf_(kDirentBufferBytes), dirent_buf_scratch_(kDirentBufferBytes) {
   proc_fd_ = ::open(paths_.proc.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct statfs fs {};
@@ -202,16 +154,10 @@ std::int64_t LocalSource::mtime_root(std::string_view relative) const {
 }
 
 std::vector<std::string> LocalSource::list_sys(std::string_view relative) const {
-  std::vector<std::string> names;
-  DIR* dir = ::opendir(join(paths_.sys, relative).c_str());
-  if (!dir) return names;
-  while (const dirent* d = ::readdir(dir)) {
-    if (d->d_name[0] == '.') continue;
-    names.emplace_back(d->d_name);
-  }
-  ::closedir(dir);
-  std::sort(names.begin(), names.end());
-  return names;
+  return list_dir(join(paths_.sys, relative), false);
+}
+std::vector<std::string> LocalSource::list_sys_dirs(std::string_view relative) const {
+  return list_dir(join(paths_.sys, relative), true);
 }
 
 int LocalSource::keep(int fd) {
@@ -350,14 +296,6 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
     }
   }
   return visited;
-}
-
-std::optional<std::int32_t> find_socket_owner(const std::vector<std::pair<std::uint64_t, std::int32_t>>& owners,
-                                              std::uint64_t inode) noexcept {
-  const auto it = std::lower_bound(owners.begin(), owners.end(), inode,
-                                   [](const auto& entry, std::uint64_t key) { return entry.first < key; });
-  if (it == owners.end() || it->first != inode) return std::nullopt;
-  return it->second;
 }
 
 // Reads the fd links of one process and records its socket inodes.

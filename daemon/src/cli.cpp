@@ -6,7 +6,8 @@
 #include <iostream>
 #include <thread>
 
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
+#include "hyperion/collectors/local_source.hpp"
 #include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/clock.hpp"
 #include "hyperion/daemon/config.hpp"
@@ -21,7 +22,8 @@ namespace {
 int run_once(const Invocation& inv, std::ostream& out, std::ostream& err) {
   const auto& config = inv.config;
   const auto paths = config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root);
-  collectors::LocalCollector collector(paths, collector_options(config));
+  collectors::LocalSource source(paths);
+  collectors::Collector collector(source, config.host_id, collector_options(config));
   const auto families = collectors::all_families();
   collector.collect(families, monotonic_seconds(), wall_ms());
   std::this_thread::sleep_for(std::chrono::milliseconds(inv.once_interval_ms));

@@ -594,7 +594,6 @@ std::chrono::milliseconds Intervals::of(collectors::Family family) const noexcep
 
 collectors::CollectorOptions collector_options(const Config& config) {
   collectors::CollectorOptions o;
-  o.host = config.host_id;
   o.include_idle_virtual_disks = config.collectors.include_idle_virtual_disks;
   o.include_pseudo_filesystems = config.collectors.include_pseudo_filesystems;
   return o;

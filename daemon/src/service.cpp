@@ -23,7 +23,8 @@
 
 #include "hyperion/collectors/bus.hpp"
 #include "hyperion/collectors/hosts.hpp"
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
+#include "hyperion/collectors/local_source.hpp"
 #include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/clock.hpp"
 #include "hyperion/daemon/log.hpp"
@@ -48,8 +49,8 @@ class SamplingLoop {
   using Publish = std::function<void(const std::shared_ptr<const collectors::Snapshot>&)>;
   SamplingLoop(const Config& config, Logger& log, Publish publish)
       : publish_(std::move(publish)),
-        collector_(config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root),
-                   collector_options(config)),
+        source_(config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root)),
+        collector_(source_, config.host_id, collector_options(config)),
         intervals_(config.intervals),
         log_(log) {}
 
@@ -141,7 +142,8 @@ class SamplingLoop {
   }
 
   Publish publish_;
-  collectors::LocalCollector collector_;
+  collectors::LocalSource source_;
+  collectors::Collector collector_;
   Intervals intervals_;
   Logger& log_;
   mutable std::mutex mutex_;

@@ -4,7 +4,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <string>
 
 #include <catch2/catch.hpp>
 
@@ -40,7 +43,7 @@ TEST_CASE("LocalSource::socket_owners: reads a process's fd links again only whe
           "[collectors][local_source][live]") {
   LocalSource src(SourcePaths{});
   Ignore ignore;
-  LocalSource::SocketOwners owners;
+  SocketOwners owners;
   src.for_each_process(ignore);
   src.socket_owners({}, owners);
   const auto first = src.socket_scans_last_call();
@@ -62,25 +65,59 @@ TEST_CASE("LocalSource::socket_owners: reads a process's fd links again only whe
 TEST_CASE("LocalSource::socket_owners: a socket that replaced a descriptor (same count) is found by the "
           "throttled full scan",
           "[collectors][local_source][live]") {
-  const int placeholder = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  REQUIRE(placeholder >= 0);
+  // The socket is swapped in by a child: this process's own descriptor count moves whenever
+  // the source opens descriptors for a process that appeared elsewhere on the machine (which
+  // would make a rescan of our fd directory legitimate and the test flaky).
+  int go[2], done[2];
+  REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
+  REQUIRE(::pipe2(done, O_CLOEXEC) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(go[1]);
+    ::close(done[0]);
+    const int placeholder = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    char c = 0;
+    if (placeholder < 0 || ::read(go[0], &c, 1) != 1) ::_exit(1);
+    // Put a socket where /dev/null was: the descriptor count does not change.
+    const int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0 || ::dup2(sock, placeholder) != placeholder) ::_exit(2);
+    ::close(sock);
+    struct stat st {};
+    if (::fstat(placeholder, &st) != 0) ::_exit(3);
+    const std::uint64_t inode = st.st_ino;
+    if (::write(done[1], &inode, sizeof inode) != sizeof inode) ::_exit(4);
+    if (::read(go[0], &c, 1) < 0) ::_exit(5);  // until the parent is done (EOF)
+    ::_exit(0);
+  }
+  ::close(go[0]);
+  ::close(done[1]);
+  // Let the child open its placeholder, then see it once (fd count recorded, no socket).
   LocalSource src(SourcePaths{});
   Ignore ignore;
-  LocalSource::SocketOwners owners;
+  SocketOwners owners;
+  std::uint64_t inode = 0;
+  for (int i = 0; i < 100; ++i) {
+    src.for_each_process(ignore);
+    src.socket_owners({}, owners);
+    if (::access(("/proc/" + std::to_string(child) + "/fd/3").c_str(), F_OK) == 0) break;
+    ::usleep(10'000);
+  }
   src.for_each_process(ignore);
-  src.socket_owners({}, owners);
-
-  // Put a socket where /dev/null was: our descriptor count does not change.
-  const int sock = listening_socket();
-  REQUIRE(::dup2(sock, placeholder) == placeholder);
-  ::close(sock);
-  const auto inode = inode_of(placeholder);
+  src.socket_owners({1}, owners, 1);  // a full scan now, with the placeholder in place
+  REQUIRE(::write(go[1], "x", 1) == 1);
+  REQUIRE(::read(done[0], &inode, sizeof inode) == sizeof inode);
 
   src.for_each_process(ignore);
   src.socket_owners({inode}, owners, 1000);  // full scans throttled away: not found yet
   CHECK_FALSE(find_socket_owner(owners, inode).has_value());
   src.for_each_process(ignore);
   src.socket_owners({inode}, owners, 1);  // the throttle allows a full scan: found
-  CHECK(find_socket_owner(owners, inode) == ::getpid());
-  ::close(placeholder);
+  CHECK(find_socket_owner(owners, inode) == child);
+  ::close(go[1]);
+  ::close(done[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }

@@ -102,7 +102,7 @@ TEST_CASE("Intervals::of and collector_options: map the config onto the collecto
   CHECK(c.intervals.of(Family::filesystems) == 1h);
   CHECK(c.intervals.of(Family::sensors) == 100ms);
   const auto o = hyperion::daemon::collector_options(c);
-  CHECK(o.host == "web-1.example");
+  CHECK(c.host_id == "web-1.example");
   CHECK(o.include_idle_virtual_disks);
   CHECK(o.include_pseudo_filesystems);
   CHECK(std::string(hyperion::daemon::to_string(LogLevel::warn)) == "warn");

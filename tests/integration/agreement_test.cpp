@@ -1,6 +1,6 @@
 // Integration: our collectors agree with the system's own tools on the live machine.
 //
-// Each test reads the live /proc and /sys with a LocalCollector (reading A), runs the tool,
+// Each test reads the live /proc and /sys with a Collector over a LocalSource (reading A), runs the tool,
 // then reads again (reading B). A value that moves (memory, disk usage, counters, the process
 // list) must lie between A and B, widened by the tolerance stated next to it where the value
 // can go both ways. A round with disagreements is retried, up to kRounds rounds: a real
@@ -41,7 +41,8 @@
 #include <utility>
 #include <vector>
 
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
+#include "hyperion/collectors/local_source.hpp"
 #include "hyperion/collectors/proc_pid_stat.hpp"
 
 extern char** environ;
@@ -143,13 +144,13 @@ void agree(const std::function<Problems()>& round) {
   CHECK(problems.empty());
 }
 
-// A LocalCollector over the live /proc and /sys refreshing `families`. Time is injected
+// A Collector over the live /proc and /sys refreshing `families`. Time is injected
 // (one second per reading): these tests compare totals, never rates.
 class Live {
  public:
   explicit Live(std::initializer_list<Family> families)
-      : families_(hc::families_of(families)), collector_(hc::SourcePaths{}, hc::CollectorOptions{}) {
-    REQUIRE(collector_.source().live());
+      : families_(hc::families_of(families)), collector_(source_, "local") {
+    REQUIRE(source_.live());
     read();  // warm up: host info, kept descriptors, passwd
   }
 
@@ -166,7 +167,8 @@ class Live {
 
  private:
   hc::FamilySet families_;
-  hc::LocalCollector collector_;
+  hc::LocalSource source_{hc::SourcePaths{}};
+  hc::Collector collector_;
   double now_ = 0;
 };
 
@@ -510,7 +512,7 @@ void same_set(const std::set<std::string>& a, const std::set<std::string>& b, co
 
 // ---------------------------------------------------------------------------------------------
 
-TEST_CASE("LocalCollector processes: PIDs, parents, names and RSS agree with ps -e", "[integration][agreement]") {
+TEST_CASE("Collector processes: PIDs, parents, names and RSS agree with ps -e", "[integration][agreement]") {
   Live live({Family::processes});
   Sleepers children;
   for (int i = 0; i < 3; ++i) children.spawn();
@@ -632,7 +634,7 @@ TEST_CASE("LocalCollector processes: PIDs, parents, names and RSS agree with ps 
   });
 }
 
-TEST_CASE("LocalCollector memory: agrees with free -b", "[integration][agreement]") {
+TEST_CASE("Collector memory: agrees with free -b", "[integration][agreement]") {
   Live live({Family::memory});
   agree([&]() -> Problems {
     Problems problems;
@@ -690,7 +692,7 @@ TEST_CASE("LocalCollector memory: agrees with free -b", "[integration][agreement
   });
 }
 
-TEST_CASE("LocalCollector filesystems: the same mounts and sizes as df", "[integration][agreement]") {
+TEST_CASE("Collector filesystems: the same mounts and sizes as df", "[integration][agreement]") {
   Live live({Family::filesystems});
   agree([&]() -> Problems {
     Problems problems;
@@ -745,7 +747,7 @@ TEST_CASE("LocalCollector filesystems: the same mounts and sizes as df", "[integ
   });
 }
 
-TEST_CASE("LocalCollector network: the same interfaces and counters as ip -s link", "[integration][agreement]") {
+TEST_CASE("Collector network: the same interfaces and counters as ip -s link", "[integration][agreement]") {
   Live live({Family::network});
   LoopbackTraffic traffic;
   agree([&]() -> Problems {

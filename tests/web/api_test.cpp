@@ -5,7 +5,8 @@
 #include <set>
 
 #include "fixture.hpp"
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
+#include "hyperion/collectors/tree_source.hpp"
 
 using namespace hyperion::web;
 using namespace hyperion::collectors;
@@ -19,7 +20,8 @@ struct Fixture {
   Router router;
 
   Fixture() {
-    LocalCollector c(SourcePaths::under(hyperion::test::machine_dir()), CollectorOptions{});
+    TreeSource source(hyperion::test::machine_dir());
+    Collector c(source, "local");
     c.collect(all_families(), 1.0, 1000);
     snapshot = c.collect(all_families(), 2.0, 2000);
     ApiContext ctx;

@@ -10,7 +10,8 @@
 #include <string>
 #include <thread>
 
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
+#include "hyperion/collectors/local_source.hpp"
 #include "hyperion/web/metrics.hpp"
 
 namespace {
@@ -30,7 +31,8 @@ std::int64_t wall_ms() {
 
 int main() {
   const double started = static_cast<double>(wall_ms()) / 1000.0;
-  collectors::LocalCollector collector(collectors::SourcePaths{}, collectors::CollectorOptions{});
+  collectors::LocalSource source(collectors::SourcePaths{});
+  collectors::Collector collector(source, "local");
   web::SelfMetrics self;
   self.version = "metrics_dump";
   self.start_time_seconds = started;

@@ -15,7 +15,8 @@
 #include <fmt/format.h>
 
 #include "fixture.hpp"
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
+#include "hyperion/collectors/tree_source.hpp"
 
 using namespace hyperion;
 using collectors::Snapshot;
@@ -271,8 +272,8 @@ Snapshot machine_independent(const Snapshot& in) {
 }
 
 std::shared_ptr<const Snapshot> collect_fixture() {
-  collectors::LocalCollector c(collectors::SourcePaths::under(test::machine_dir()),
-                               collectors::CollectorOptions{"fixture", false, false});
+  collectors::TreeSource source(test::machine_dir());
+  collectors::Collector c(source, "fixture");
   c.collect(collectors::all_families(), 1.0, 1000000);
   return c.collect(collectors::all_families(), 2.0, 2000000);
 }
@@ -400,8 +401,8 @@ TEST_CASE("render_metrics: label values from the snapshot are escaped", "[web][m
 TEST_CASE("render_metrics: every family once, with HELP and TYPE, samples in their family", "[web][metrics]") {
   // Everything the fixture has, plus sensors, and a repeated hwmon chip name.
   Snapshot s = machine_independent(*collect_fixture());
-  collectors::LocalCollector sensors(
-      collectors::SourcePaths::under(test::fixtures_dir() + "/synthetic-sensors"), collectors::CollectorOptions{});
+  collectors::TreeSource sensors_tree(test::fixtures_dir() + "/synthetic-sensors");
+  collectors::Collector sensors(sensors_tree, "local");
   auto with_sensors = std::make_shared<collectors::SensorsSample>(
       *sensors.collect(collectors::families_of({collectors::Family::sensors}), 1.0, 0)->sensors);
   REQUIRE_FALSE(with_sensors->sensors.empty());
@@ -617,8 +618,8 @@ TEST_CASE("render_metrics: process_* need the daemon's own entry", "[web][metric
 // ---- node_exporter conventions ---------------------------------------------------------------
 
 TEST_CASE("render_metrics: hwmon and thermal series as node_exporter names them", "[web][metrics]") {
-  collectors::LocalCollector c(collectors::SourcePaths::under(test::fixtures_dir() + "/synthetic-sensors"),
-                               collectors::CollectorOptions{});
+  collectors::TreeSource source(test::fixtures_dir() + "/synthetic-sensors");
+  collectors::Collector c(source, "local");
   const auto collected = c.collect(collectors::families_of({collectors::Family::sensors}), 1.0, 0);
   REQUIRE(collected->sensors);
   Snapshot s;

@@ -17,55 +17,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hyperion/collectors/source.hpp"
 #include "hyperion/collectors/timed_statvfs.hpp"
 
 namespace hyperion::collectors {
 
-struct SourcePaths {
-  std::string root = "/";       // for /etc/os-release, /etc/passwd, /.dockerenv, mount points
-  std::string proc = "/proc";
-  std::string sys = "/sys";
-
-  // A fixture tree: <dir>/proc, <dir>/sys, <dir>/etc ...
-  static SourcePaths under(const std::string& dir);
-};
-
-struct RawProcess {
-  std::int32_t pid = 0;
-  std::string_view stat;
-  std::string_view statm;  // empty when unreadable
-  std::string_view io;     // empty when unreadable (another user's process without privileges)
-  std::uint32_t uid = 0;
-  std::optional<std::uint32_t> open_fds;
-  bool is_new = false;          // first time seen (or PID reused)
-  bool has_strings = false;     // cmdline and cgroup were read (always when is_new)
-  std::string_view cmdline;     // raw NUL-separated text
-  std::string_view cgroup;      // raw /proc/PID/cgroup text
-};
-
-class ProcessVisitor {
- public:
-  virtual void on_process(const RawProcess& process) = 0;
-
- protected:
-  ~ProcessVisitor() = default;
-};
-
-struct FilesystemUsage {
-  std::uint64_t size_bytes = 0, free_bytes = 0, available_bytes = 0;
-  std::uint64_t inodes_total = 0, inodes_free = 0;
-};
-
-struct InterfaceAddress {
-  std::string interface;
-  std::string address;  // "192.0.2.1/24"
-};
-
-// The owner of a socket inode in a list from LocalSource::socket_owners, or nullopt.
-std::optional<std::int32_t> find_socket_owner(
-    const std::vector<std::pair<std::uint64_t, std::int32_t>>& owners, std::uint64_t inode) noexcept;
-
-class LocalSource {
+class LocalSource final : public Source {
  public:
   explicit LocalSource(SourcePaths paths);
   ~LocalSource();
@@ -76,49 +33,39 @@ class LocalSource {
   // True when the proc root is a mounted procfs (not a fixture tree).
   bool live() const noexcept { return live_; }
 
-  // Whole-file reads into a reused buffer; false when the file cannot be read.
-  bool read_proc(std::string_view relative, std::string& buf) const;
-  bool read_sys(std::string_view relative, std::string& buf) const;
-  bool read_root(std::string_view relative, std::string& buf) const;
-  bool exists_root(std::string_view relative) const;
-  bool exists_sys(std::string_view relative) const;
-  // Modification time of a file under the root (0 when absent), to notice /etc/passwd changes.
-  std::int64_t mtime_root(std::string_view relative) const;
+  bool read_proc(std::string_view relative, std::string& buf) const override;
+  bool read_sys(std::string_view relative, std::string& buf) const override;
+  bool read_root(std::string_view relative, std::string& buf) const override;
+  bool exists_root(std::string_view relative) const override;
+  bool exists_sys(std::string_view relative) const override;
+  std::int64_t mtime_root(std::string_view relative) const override;
+  std::vector<std::string> list_sys(std::string_view relative) const override;
+  std::vector<std::string> list_sys_dirs(std::string_view relative) const override;
 
-  // Sorted entry names of a directory under the sys root ("class/net"); empty when absent.
-  std::vector<std::string> list_sys(std::string_view relative) const;
+  std::size_t for_each_process(ProcessVisitor& visitor) override;
 
-  // Visits every process; returns how many were visited. Processes that exit while
-  // being read are skipped silently.
-  std::size_t for_each_process(ProcessVisitor& visitor);
-
-  // (socket inode, owning PID) pairs from the /proc/PID/fd links we may read, sorted by
-  // inode (look up with find_socket_owner). Call after for_each_process (it scans the
-  // processes that walk kept). `wanted` (sorted) are the inodes of the socket tables.
-  //
   // Reading every fd link of every process each time is the cost of `ss -p`. Instead each
   // process's socket inodes are cached and its fd directory is read again only when its
   // descriptor count changed (one fstat on Linux 6.2+) or it is new. A wanted inode that no
   // cached process owns (a process closed a descriptor and opened a socket, keeping its
   // count) triggers a scan of every process, at most once per `full_scan_every` calls.
   // Our own descriptors kept on other processes' files are skipped unread.
-  using SocketOwners = std::vector<std::pair<std::uint64_t, std::int32_t>>;
-  void socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out, std::uint32_t full_scan_every = 15);
+  void socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out) override {
+    socket_owners(wanted, out, 15);
+  }
+  void socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out, std::uint32_t full_scan_every);
   // How many process fd directories the last socket_owners call read (tests, benchmarks).
   std::size_t socket_scans_last_call() const noexcept { return socket_scans_; }
 
-  // statvfs() of a mount point (under the root); false when it fails. With `may_hang`
-  // (network filesystems) the call is bounded by a deadline (TimedStatvfs), and `hung` tells
-  // whether that is why it failed.
   bool filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool may_hang = false,
-                        bool* hung = nullptr);
+                        bool* hung = nullptr) override;
 
-  // Interface addresses from getifaddrs(); empty for a fixture tree.
-  std::vector<InterfaceAddress> interface_addresses() const;
+  // From getifaddrs(); empty for a fixture tree.
+  std::vector<InterfaceAddress> interface_addresses() const override;
 
-  std::uint32_t clock_ticks_per_second() const noexcept { return clock_ticks_; }
-  std::uint32_t page_size_bytes() const noexcept { return page_size_; }
-  std::string architecture() const;
+  std::uint32_t clock_ticks_per_second() const noexcept override { return clock_ticks_; }
+  std::uint32_t page_size_bytes() const noexcept override { return page_size_; }
+  std::string architecture() const override;
 
   // Descriptors kept open for processes (for tests and the benchmark).
   std::size_t kept_descriptors() const noexcept;

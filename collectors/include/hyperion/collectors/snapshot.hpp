@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hyperion/collectors/family.hpp"
 #include "hyperion/collectors/os_release.hpp"
 #include "hyperion/collectors/proc_cpuinfo.hpp"
 #include "hyperion/collectors/proc_diskstats.hpp"
@@ -210,12 +211,6 @@ struct SensorSample {
 struct SensorsSample {
   std::vector<SensorSample> sensors;
 };
-
-enum class Family : std::uint8_t {
-  host, system, cpu, memory, processes, network, sockets, disks, filesystems, sensors,
-};
-inline constexpr std::size_t kFamilyCount = 10;
-const char* to_string(Family f) noexcept;
 
 struct FamilyError {
   Family family;

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
 #include "hyperion/collectors/snapshot.hpp"
 
 namespace hyperion::daemon {

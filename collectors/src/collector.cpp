@@ -1,4 +1,4 @@
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
 
 #include <fmt/format.h>
 
@@ -13,40 +13,17 @@
 #include "hyperion/collectors/sys_class_net.hpp"
 #include "hyperion/collectors/sys_hwmon.hpp"
 #include "hyperion/collectors/text.hpp"
+#include "hyperion/collectors/timed_statvfs.hpp"
 
 namespace hyperion::collectors {
-
-FamilySet all_families() noexcept { return FamilySet{}.set(); }
-
-FamilySet families_of(std::initializer_list<Family> list) noexcept {
-  FamilySet out;
-  for (const auto f : list) out.set(static_cast<std::size_t>(f));
-  return out;
-}
-
-const char* to_string(Family f) noexcept {
-  switch (f) {
-    case Family::host: return "host";
-    case Family::system: return "system";
-    case Family::cpu: return "cpu";
-    case Family::memory: return "memory";
-    case Family::processes: return "processes";
-    case Family::network: return "network";
-    case Family::sockets: return "sockets";
-    case Family::disks: return "disks";
-    case Family::filesystems: return "filesystems";
-    case Family::sensors: return "sensors";
-  }
-  return "unknown";
-}
 
 const char* to_string(SensorKind k) noexcept { return k == SensorKind::fan ? "fan" : "temperature"; }
 
 // Parses each process the source hands over and feeds the sampler, without copying
 // the raw text. Unparseable processes are counted, not fatal.
-class LocalCollector::ProcessFeeder final : public ProcessVisitor {
+class Collector::ProcessFeeder final : public ProcessVisitor {
  public:
-  explicit ProcessFeeder(LocalCollector& c) : c_(c) {}
+  explicit ProcessFeeder(Collector& c) : c_(c) {}
   void on_process(const RawProcess& raw) override {
     const auto stat = parse_proc_pid_stat(raw.stat);
     if (!stat) {
@@ -75,27 +52,28 @@ class LocalCollector::ProcessFeeder final : public ProcessVisitor {
   std::size_t malformed = 0;
 
  private:
-  LocalCollector& c_;
+  Collector& c_;
   std::string cmdline_, cgroup_;
 };
 
-LocalCollector::LocalCollector(SourcePaths paths, CollectorOptions options)
-    : source_(std::move(paths)),
+Collector::Collector(Source& source, std::string host, CollectorOptions options)
+    : source_(source),
+      host_(std::move(host)),
       options_(std::move(options)),
       sampler_(source_.clock_ticks_per_second(), source_.page_size_bytes()) {
   auto first = std::make_shared<Snapshot>();
-  first->host = options_.host;
+  first->host = host_;
   latest_ = std::move(first);
 }
 
-void LocalCollector::fail(Snapshot& s, Family f, std::string detail) {
+void Collector::fail(Snapshot& s, Family f, std::string detail) {
   s.errors.push_back({f, std::move(detail)});
 }
 
-std::shared_ptr<const Snapshot> LocalCollector::collect(FamilySet families, double now, std::int64_t wall_ms) {
+std::shared_ptr<const Snapshot> Collector::collect(FamilySet families, double now, std::int64_t wall_ms) {
   auto s = std::make_shared<Snapshot>(*latest_);  // shares every family's pointer
   s->errors.clear();
-  s->host = options_.host;
+  s->host = host_;
   const auto want = [&](Family f) { return families.test(static_cast<std::size_t>(f)); };
   // Each family is timed for the daemon's own metrics (hyperion_collection_duration_seconds).
   const auto timed = [&](Family f, auto&& step) {
@@ -104,6 +82,7 @@ std::shared_ptr<const Snapshot> LocalCollector::collect(FamilySet families, doub
     durations_[static_cast<std::size_t>(f)] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
+  source_.begin_tick(families);
   // Order matters: cpu gives the boot time, memory the total, processes the names sockets use.
   if (want(Family::host) || !s->host_info) timed(Family::host, [&] { collect_host(*s); });
   if (want(Family::system)) timed(Family::system, [&] { collect_system(*s); });
@@ -115,13 +94,14 @@ std::shared_ptr<const Snapshot> LocalCollector::collect(FamilySet families, doub
   if (want(Family::disks)) timed(Family::disks, [&] { collect_disks(*s, now); });
   if (want(Family::filesystems)) timed(Family::filesystems, [&] { collect_filesystems(*s); });
   if (want(Family::sensors)) timed(Family::sensors, [&] { collect_sensors(*s); });
+  source_.end_tick();
   s->sequence = ++sequence_;
   s->timestamp_ms = wall_ms;
   latest_ = std::move(s);
   return latest_;
 }
 
-bool LocalCollector::collect_host(Snapshot& s) {
+bool Collector::collect_host(Snapshot& s) {
   auto h = std::make_shared<HostInfo>();
   if (source_.read_proc("sys/kernel/hostname", buf_)) h->hostname = text::trim(buf_);
   if (source_.read_proc("sys/kernel/osrelease", buf_)) h->kernel_release = text::trim(buf_);
@@ -169,7 +149,7 @@ bool LocalCollector::collect_host(Snapshot& s) {
   return true;
 }
 
-bool LocalCollector::collect_system(Snapshot& s) {
+bool Collector::collect_system(Snapshot& s) {
   auto sys = std::make_shared<SystemSample>();
   if (!source_.read_proc("loadavg", buf_)) return fail(s, Family::system, "cannot read loadavg"), false;
   const auto load = parse_proc_loadavg(buf_);
@@ -196,7 +176,7 @@ bool LocalCollector::collect_system(Snapshot& s) {
   return true;
 }
 
-bool LocalCollector::collect_cpu(Snapshot& s, double now) {
+bool Collector::collect_cpu(Snapshot& s, double now) {
   if (!source_.read_proc("stat", buf_)) return fail(s, Family::cpu, "cannot read stat"), false;
   const auto st = parse_proc_stat(buf_);
   if (!st) return fail(s, Family::cpu, "stat: " + st.error().detail), false;
@@ -205,7 +185,7 @@ bool LocalCollector::collect_cpu(Snapshot& s, double now) {
   return true;
 }
 
-bool LocalCollector::collect_memory(Snapshot& s) {
+bool Collector::collect_memory(Snapshot& s) {
   if (!source_.read_proc("meminfo", buf_)) return fail(s, Family::memory, "cannot read meminfo"), false;
   const auto mi = parse_proc_meminfo(buf_);
   if (!mi) return fail(s, Family::memory, "meminfo: " + mi.error().detail), false;
@@ -225,7 +205,7 @@ bool LocalCollector::collect_memory(Snapshot& s) {
   return true;
 }
 
-void LocalCollector::reload_users_if_changed() {
+void Collector::reload_users_if_changed() {
   const auto mtime = source_.mtime_root("etc/passwd");
   if (mtime == passwd_mtime_) return;
   passwd_mtime_ = mtime;
@@ -236,7 +216,7 @@ void LocalCollector::reload_users_if_changed() {
   }
 }
 
-const SharedString& LocalCollector::user_name(std::uint32_t uid) {
+const SharedString& Collector::user_name(std::uint32_t uid) {
   auto it = users_.find(uid);
   if (it == users_.end()) {
     // Not in /etc/passwd (LDAP, SSSD, a container's own users): show the number.
@@ -245,7 +225,7 @@ const SharedString& LocalCollector::user_name(std::uint32_t uid) {
   return it->second;
 }
 
-bool LocalCollector::collect_processes(Snapshot& s, double now) {
+bool Collector::collect_processes(Snapshot& s, double now) {
   if (boot_time_seconds_ == 0 && source_.read_proc("stat", buf_)) {
     if (const auto st = parse_proc_stat(buf_)) boot_time_seconds_ = st->boot_time_seconds;
   }
@@ -265,7 +245,7 @@ bool LocalCollector::collect_processes(Snapshot& s, double now) {
   return true;
 }
 
-bool LocalCollector::collect_network(Snapshot& s, double now) {
+bool Collector::collect_network(Snapshot& s, double now) {
   if (!source_.read_proc("net/dev", buf_)) return fail(s, Family::network, "cannot read net/dev"), false;
   auto devs = parse_proc_net_dev(buf_);
   if (!devs) return fail(s, Family::network, "net/dev: " + devs.error().detail), false;
@@ -287,25 +267,34 @@ bool LocalCollector::collect_network(Snapshot& s, double now) {
   return true;
 }
 
-bool LocalCollector::collect_sockets(Snapshot& s) {
+bool Collector::collect_sockets(Snapshot& s) {
   auto out = std::make_shared<SocketsSample>();
-  struct File {
-    const char* path;
-    SocketProtocol protocol;
-  };
   bool any = false;
-  for (const File f : {File{"net/tcp", SocketProtocol::tcp}, File{"net/tcp6", SocketProtocol::tcp6},
-                       File{"net/udp", SocketProtocol::udp}, File{"net/udp6", SocketProtocol::udp6}}) {
-    // tcp6/udp6 are absent when IPv6 is disabled (ipv6.disable=1): not an error.
-    if (!source_.read_proc(f.path, buf_)) continue;
-    auto parsed = parse_proc_net_sockets(buf_, f.protocol);
-    if (!parsed) {
-      fail(s, Family::sockets, fmt::format("{}: {}", f.path, parsed.error().detail));
-      continue;
-    }
+  // The kernel's tables over netlink when the source can (much cheaper than /proc/net/tcp,
+  // which walks the whole established hash); else the /proc/net files.
+  std::string diag_error;
+  if (source_.read_sockets(sockets_buf_, &diag_error)) {
     any = true;
-    for (const auto& sock : *parsed) {
-      out->sockets.push_back(SocketSample{sock, std::nullopt, nullptr});
+    out->sockets.reserve(sockets_buf_.size());
+    for (const auto& sock : sockets_buf_) out->sockets.push_back(SocketSample{sock, std::nullopt, nullptr});
+  } else {
+    struct File {
+      const char* path;
+      SocketProtocol protocol;
+    };
+    for (const File f : {File{"net/tcp", SocketProtocol::tcp}, File{"net/tcp6", SocketProtocol::tcp6},
+                         File{"net/udp", SocketProtocol::udp}, File{"net/udp6", SocketProtocol::udp6}}) {
+      // tcp6/udp6 are absent when IPv6 is disabled (ipv6.disable=1): not an error.
+      if (!source_.read_proc(f.path, buf_)) continue;
+      auto parsed = parse_proc_net_sockets(buf_, f.protocol);
+      if (!parsed) {
+        fail(s, Family::sockets, fmt::format("{}: {}", f.path, parsed.error().detail));
+        continue;
+      }
+      any = true;
+      for (const auto& sock : *parsed) {
+        out->sockets.push_back(SocketSample{sock, std::nullopt, nullptr});
+      }
     }
   }
   if (!any) return fail(s, Family::sockets, "no socket table could be read"), false;
@@ -339,7 +328,7 @@ bool LocalCollector::collect_sockets(Snapshot& s) {
   return true;
 }
 
-bool LocalCollector::collect_disks(Snapshot& s, double now) {
+bool Collector::collect_disks(Snapshot& s, double now) {
   if (!source_.read_proc("diskstats", buf_)) return fail(s, Family::disks, "cannot read diskstats"), false;
   auto stats = parse_proc_diskstats(buf_);
   if (!stats) return fail(s, Family::disks, "diskstats: " + stats.error().detail), false;
@@ -355,7 +344,7 @@ bool LocalCollector::collect_disks(Snapshot& s, double now) {
   return true;
 }
 
-bool LocalCollector::collect_filesystems(Snapshot& s) {
+bool Collector::collect_filesystems(Snapshot& s) {
   if (!source_.read_proc("self/mountinfo", buf_)) {
     return fail(s, Family::filesystems, "cannot read self/mountinfo"), false;
   }
@@ -399,7 +388,7 @@ bool LocalCollector::collect_filesystems(Snapshot& s) {
   return true;
 }
 
-bool LocalCollector::collect_sensors(Snapshot& s) {
+bool Collector::collect_sensors(Snapshot& s) {
   auto out = std::make_shared<SensorsSample>();
   for (const auto& hw : source_.list_sys("class/hwmon")) {
     std::string dir = "class/hwmon/" + hw + "/";

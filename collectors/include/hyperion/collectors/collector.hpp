@@ -1,7 +1,8 @@
 #pragma once
 
-// Collects the local host: reads through a LocalSource, parses, turns counters into
-// rates with a Sampler, and publishes an immutable Snapshot. Each call refreshes the
+// Collects one host: reads through a Source, parses, turns counters into rates with a
+// Sampler of its own, and publishes an immutable Snapshot stamped with the host's id. It does
+// not know which host it serves: the Source decides (this machine, a tree, an SSH session). Each call refreshes the
 // families asked for; the others are shared from the previous snapshot, so every
 // family can run on its own interval.
 
@@ -13,27 +14,25 @@
 #include <unordered_map>
 
 #include "hyperion/collectors/etc_passwd.hpp"
-#include "hyperion/collectors/local_source.hpp"
+#include "hyperion/collectors/source.hpp"
 #include "hyperion/collectors/sampler.hpp"
 #include "hyperion/collectors/snapshot.hpp"
 
 namespace hyperion::collectors {
 
-using FamilySet = std::bitset<kFamilyCount>;
-FamilySet all_families() noexcept;
-FamilySet families_of(std::initializer_list<Family> list) noexcept;
-
 struct CollectorOptions {
-  std::string host = "local";
   // Show loop and ram devices that have never done I/O (hidden by default).
   bool include_idle_virtual_disks = false;
   // Show pseudo filesystems (proc, sysfs, cgroup, ...) and ones of size zero.
   bool include_pseudo_filesystems = false;
 };
 
-class LocalCollector {
+class Collector {
  public:
-  LocalCollector(SourcePaths paths, CollectorOptions options);
+  // The source must outlive the collector; `host` is the id its snapshots carry.
+  Collector(Source& source, std::string host, CollectorOptions options = {});
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
 
   // Refreshes `families` at monotonic time `now_seconds` (for rates) and wall time
   // `wall_ms` (for the snapshot's timestamp), and returns the new snapshot.
@@ -42,7 +41,8 @@ class LocalCollector {
   std::shared_ptr<const Snapshot> latest() const { return latest_; }
   // How long the last collection of a family took, in seconds (0 before the first).
   double last_duration_seconds(Family f) const noexcept { return durations_[static_cast<std::size_t>(f)]; }
-  LocalSource& source() noexcept { return source_; }
+  Source& source() noexcept { return source_; }
+  const std::string& host() const noexcept { return host_; }
 
  private:
   class ProcessFeeder;
@@ -60,7 +60,8 @@ class LocalCollector {
   const SharedString& user_name(std::uint32_t uid);
   void reload_users_if_changed();
 
-  LocalSource source_;
+  Source& source_;
+  std::string host_;
   CollectorOptions options_;
   Sampler sampler_;
   std::shared_ptr<const Snapshot> latest_;
@@ -69,8 +70,9 @@ class LocalCollector {
   std::uint64_t mem_total_bytes_ = 0;
   std::int64_t passwd_mtime_ = -1;
   std::unordered_map<std::uint32_t, SharedString> users_;
-  LocalSource::SocketOwners socket_owners_;
+  SocketOwners socket_owners_;
   std::vector<std::uint64_t> socket_inodes_;
+  std::vector<Socket> sockets_buf_;
   std::string buf_;
   std::array<double, kFamilyCount> durations_{};
 };

@@ -1,4 +1,6 @@
-#include "hyperion/collectors/local_collector.hpp"
+#include "hyperion/collectors/collector.hpp"
+#include "hyperion/collectors/local_source.hpp"
+#include "hyperion/collectors/tree_source.hpp"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -32,8 +34,9 @@ bool has_error(const Snapshot& s, Family f) {
 
 }  // namespace
 
-TEST_CASE("LocalCollector: a fixture tree gives every family", "[collectors][local_collector]") {
-  LocalCollector c(SourcePaths::under(machine_dir()), CollectorOptions{"fixture", false, false});
+TEST_CASE("Collector: a fixture tree gives every family", "[collectors][collector]") {
+  TreeSource tree(machine_dir());
+  Collector c(tree, "fixture");
   const auto s = c.collect(all_families(), 1.0, 1000);
   REQUIRE(s);
   CHECK(s->host == "fixture");
@@ -82,8 +85,9 @@ TEST_CASE("LocalCollector: a fixture tree gives every family", "[collectors][loc
   CHECK(s->errors.empty());
 }
 
-TEST_CASE("LocalCollector: the second sample of a fixture tree has rates of zero", "[collectors][local_collector]") {
-  LocalCollector c(SourcePaths::under(machine_dir()), CollectorOptions{});
+TEST_CASE("Collector: the second sample of a fixture tree has rates of zero", "[collectors][collector]") {
+  TreeSource tree(machine_dir());
+  Collector c(tree, "local");
   const auto first = c.collect(all_families(), 1.0, 1000);
   const auto second = c.collect(all_families(), 2.0, 2000);
   CHECK(second->sequence == 2);
@@ -97,9 +101,10 @@ TEST_CASE("LocalCollector: the second sample of a fixture tree has rates of zero
   CHECK(shell->cmdline.get() == find_pid(*first, 4984)->cmdline.get());
 }
 
-TEST_CASE("LocalCollector: families not asked for are shared from the previous snapshot",
-          "[collectors][local_collector]") {
-  LocalCollector c(SourcePaths::under(machine_dir()), CollectorOptions{});
+TEST_CASE("Collector: families not asked for are shared from the previous snapshot",
+          "[collectors][collector]") {
+  TreeSource tree(machine_dir());
+  Collector c(tree, "local");
   const auto first = c.collect(all_families(), 1.0, 1000);
   const auto second = c.collect(families_of({Family::cpu}), 2.0, 2000);
   CHECK(second->processes.get() == first->processes.get());
@@ -107,8 +112,9 @@ TEST_CASE("LocalCollector: families not asked for are shared from the previous s
   CHECK(second->cpu.get() != first->cpu.get());
 }
 
-TEST_CASE("LocalCollector: hwmon and thermal sensors with labels and limits", "[collectors][local_collector]") {
-  LocalCollector c(SourcePaths::under(fixtures_dir() + "/synthetic-sensors"), CollectorOptions{});
+TEST_CASE("Collector: hwmon and thermal sensors with labels and limits", "[collectors][collector]") {
+  TreeSource tree(fixtures_dir() + "/synthetic-sensors");
+  Collector c(tree, "local");
   const auto s = c.collect(families_of({Family::sensors}), 1.0, 0);
   REQUIRE(s->sensors);
   const auto& list = s->sensors->sensors;
@@ -134,8 +140,9 @@ TEST_CASE("LocalCollector: hwmon and thermal sensors with labels and limits", "[
   CHECK(zone->source == "thermal");
 }
 
-TEST_CASE("LocalCollector: a kernel without PSI has no pressure and no error", "[collectors][local_collector]") {
-  LocalCollector c(SourcePaths::under(fixtures_dir() + "/synthetic-nopsi"), CollectorOptions{});
+TEST_CASE("Collector: a kernel without PSI has no pressure and no error", "[collectors][collector]") {
+  TreeSource tree(fixtures_dir() + "/synthetic-nopsi");
+  Collector c(tree, "local");
   const auto s = c.collect(families_of({Family::system}), 1.0, 0);
   REQUIRE(s->system);
   CHECK_FALSE(s->system->cpu_pressure.has_value());
@@ -145,8 +152,9 @@ TEST_CASE("LocalCollector: a kernel without PSI has no pressure and no error", "
   CHECK(s->system->load.load1 >= 0);
 }
 
-TEST_CASE("LocalCollector: a missing tree reports errors and keeps going", "[collectors][local_collector]") {
-  LocalCollector c(SourcePaths::under("/nonexistent-hyperion-root"), CollectorOptions{});
+TEST_CASE("Collector: a missing tree reports errors and keeps going", "[collectors][collector]") {
+  TreeSource tree("/nonexistent-hyperion-root");
+  Collector c(tree, "local");
   const auto s = c.collect(all_families(), 1.0, 0);
   CHECK(has_error(*s, Family::cpu));
   CHECK(has_error(*s, Family::memory));
@@ -156,10 +164,11 @@ TEST_CASE("LocalCollector: a missing tree reports errors and keeps going", "[col
 }
 
 // The live machine: real /proc. CI runs on a real machine too, so these are not hidden.
-TEST_CASE("LocalCollector: sees this test process with its command line and descriptors",
-          "[collectors][local_collector][live]") {
-  LocalCollector c(SourcePaths{}, CollectorOptions{});
-  REQUIRE(c.source().live());
+TEST_CASE("Collector: sees this test process with its command line and descriptors",
+          "[collectors][collector][live]") {
+  LocalSource source(SourcePaths{});
+  Collector c(source, "local");
+  REQUIRE(source.live());
   c.collect(families_of({Family::processes}), 1.0, 0);
   const auto s = c.collect(families_of({Family::processes}), 1.1, 0);
   const auto* self = find_pid(*s, ::getpid());
@@ -191,9 +200,10 @@ std::size_t descriptors_into(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("LocalCollector: an exited process is dropped and its descriptors closed",
-          "[collectors][local_collector][live]") {
-  LocalCollector c(SourcePaths{}, CollectorOptions{});
+TEST_CASE("Collector: an exited process is dropped and its descriptors closed",
+          "[collectors][collector][live]") {
+  LocalSource source(SourcePaths{});
+  Collector c(source, "local");
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
@@ -211,8 +221,8 @@ TEST_CASE("LocalCollector: an exited process is dropped and its descriptors clos
   CHECK(descriptors_into(child) == 0);
 }
 
-TEST_CASE("LocalCollector: a socket this process listens on names this process as its owner",
-          "[collectors][local_collector][live]") {
+TEST_CASE("Collector: a socket this process listens on names this process as its owner",
+          "[collectors][collector][live]") {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   REQUIRE(fd >= 0);
   sockaddr_in addr{};
@@ -224,13 +234,14 @@ TEST_CASE("LocalCollector: a socket this process listens on names this process a
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
   const auto port = ntohs(addr.sin_port);
 
-  LocalCollector c(SourcePaths{}, CollectorOptions{});
+  LocalSource source(SourcePaths{});
+  Collector c(source, "local");
   // Processes first: the source keeps descriptors on every process, our own included,
   // and the owner scan must skip those kept descriptors but not our real sockets.
   const auto s = c.collect(families_of({Family::processes, Family::sockets}), 1.0, 0);
   ::close(fd);
   REQUIRE(s->sockets);
-  CHECK(c.source().kept_descriptors() > 0);
+  CHECK(source.kept_descriptors() > 0);
   const auto& list = s->sockets->sockets;
   const auto it = std::find_if(list.begin(), list.end(), [&](const SocketSample& x) {
     return x.socket.protocol == SocketProtocol::tcp && x.socket.local.port == port;
@@ -261,8 +272,8 @@ std::size_t count_proc_pids() {
 
 }  // namespace
 
-TEST_CASE("LocalCollector: over the descriptor budget processes are still read, the slow way",
-          "[collectors][local_collector][live]") {
+TEST_CASE("Collector: over the descriptor budget processes are still read, the slow way",
+          "[collectors][collector][live]") {
   // In a child, so the tiny limit does not touch the test runner. The child reports
   // through its exit status which check failed (0: all passed).
   const pid_t child = ::fork();
@@ -270,15 +281,16 @@ TEST_CASE("LocalCollector: over the descriptor budget processes are still read, 
   if (child == 0) {
     rlimit lim{64, 64};
     if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(10);
-    LocalCollector c(SourcePaths{}, CollectorOptions{});
-    if (c.source().descriptor_budget() > 48) ::_exit(11);
+    LocalSource source(SourcePaths{});
+    Collector c(source, "local");
+    if (source.descriptor_budget() > 48) ::_exit(11);
     (void)c.collect(families_of({Family::processes}), 1.0, 0);
     const auto s = c.collect(families_of({Family::processes}), 1.5, 0);
     const auto listed = count_proc_pids();
     if (listed == 0) ::_exit(18);
     const auto seen = s->processes->processes.size();
-    if (c.source().kept_descriptors() > c.source().descriptor_budget()) ::_exit(12);
-    if (c.source().transient_processes() == 0) ::_exit(13);
+    if (source.kept_descriptors() > source.descriptor_budget()) ::_exit(12);
+    if (source.transient_processes() == 0) ::_exit(13);
     // Processes come and go between the two listings; a handful either way.
     if (seen + 5 < listed || seen > listed + 5) ::_exit(14);
     std::size_t with_rate = 0;

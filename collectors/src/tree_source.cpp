@@ -1,0 +1,118 @@
+#include "hyperion/collectors/tree_source.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "file_io.hpp"
+#include "hyperion/collectors/proc_net_sockets.hpp"
+#include "hyperion/collectors/text.hpp"
+
+namespace hyperion::collectors {
+
+using file_io::join;
+
+TreeSource::TreeSource(SourcePaths paths) : paths_(std::move(paths)) {}
+
+bool TreeSource::read_proc(std::string_view relative, std::string& buf) const {
+  return file_io::read_path(join(paths_.proc, relative), buf);
+}
+bool TreeSource::read_sys(std::string_view relative, std::string& buf) const {
+  return file_io::read_path(join(paths_.sys, relative), buf);
+}
+bool TreeSource::read_root(std::string_view relative, std::string& buf) const {
+  return file_io::read_path(join(paths_.root, relative), buf);
+}
+bool TreeSource::exists_root(std::string_view relative) const {
+  return ::access(join(paths_.root, relative).c_str(), F_OK) == 0;
+}
+bool TreeSource::exists_sys(std::string_view relative) const {
+  return ::access(join(paths_.sys, relative).c_str(), F_OK) == 0;
+}
+std::int64_t TreeSource::mtime_root(std::string_view relative) const {
+  struct stat st {};
+  if (::stat(join(paths_.root, relative).c_str(), &st) != 0) return 0;
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+std::vector<std::string> TreeSource::list_sys(std::string_view relative) const {
+  return file_io::list_dir(join(paths_.sys, relative), false);
+}
+std::vector<std::string> TreeSource::list_sys_dirs(std::string_view relative) const {
+  return file_io::list_dir(join(paths_.sys, relative), true);
+}
+
+std::size_t TreeSource::for_each_process(ProcessVisitor& visitor) {
+  std::unordered_set<std::int32_t> seen;
+  std::size_t visited = 0;
+  RawProcess raw;
+  for (const auto& name : file_io::list_dir(paths_.proc, true)) {
+    const auto pid = file_io::pid_of(name);
+    if (!pid) continue;
+    const auto dir = join(paths_.proc, name);
+    if (!file_io::read_path(dir + "/stat", stat_buf_)) continue;
+    raw = RawProcess{};
+    raw.pid = *pid;
+    raw.stat = stat_buf_;
+    raw.statm = file_io::read_path(dir + "/statm", statm_buf_) ? std::string_view(statm_buf_) : std::string_view();
+    raw.io = file_io::read_path(dir + "/io", io_buf_) ? std::string_view(io_buf_) : std::string_view();
+    struct stat st {};
+    raw.uid = ::stat(dir.c_str(), &st) == 0 ? st.st_uid : 0;
+    if (::access((dir + "/fd").c_str(), F_OK) == 0) {
+      raw.open_fds = static_cast<std::uint32_t>(file_io::list_dir(dir + "/fd", false).size());
+    }
+    file_io::read_path(dir + "/cmdline", cmdline_buf_);
+    file_io::read_path(dir + "/cgroup", cgroup_buf_);
+    raw.cmdline = cmdline_buf_;
+    raw.cgroup = cgroup_buf_;
+    raw.has_strings = true;
+    raw.is_new = !seen_.contains(*pid);
+    seen.insert(*pid);
+    visitor.on_process(raw);
+    ++visited;
+  }
+  seen_ = std::move(seen);
+  return visited;
+}
+
+void TreeSource::socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out) {
+  out.clear();
+  if (wanted.empty()) return;
+  char target[256];
+  for (const auto pid : seen_) {
+    const auto fd_dir = join(paths_.proc, std::to_string(pid)) + "/fd";
+    for (const auto& fd : file_io::list_dir(fd_dir, false)) {
+      const auto n = ::readlink((fd_dir + "/" + fd).c_str(), target, sizeof target);
+      if (n <= 0) continue;
+      const auto inode = parse_socket_link(std::string_view(target, static_cast<std::size_t>(n)));
+      if (inode != 0 && std::binary_search(wanted.begin(), wanted.end(), inode)) out.emplace_back(inode, pid);
+    }
+  }
+  std::sort(out.begin(), out.end());
+}
+
+bool TreeSource::filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool, bool* hung) {
+  if (hung) *hung = false;
+  struct statvfs v {};
+  if (::statvfs(join(paths_.root, mount_point).c_str(), &v) != 0) return false;
+  const std::uint64_t unit = v.f_frsize ? v.f_frsize : v.f_bsize;
+  out.size_bytes = static_cast<std::uint64_t>(v.f_blocks) * unit;
+  out.free_bytes = static_cast<std::uint64_t>(v.f_bfree) * unit;
+  out.available_bytes = static_cast<std::uint64_t>(v.f_bavail) * unit;
+  out.inodes_total = v.f_files;
+  out.inodes_free = v.f_ffree;
+  return true;
+}
+
+std::string TreeSource::architecture() const {
+  std::string buf;
+  if (read_proc("sys/kernel/arch", buf)) {
+    const auto arch = text::trim(buf);
+    if (!arch.empty()) return std::string(arch);
+  }
+  return "unknown";
+}
+
+}  // namespace hyperion::collectors
