@@ -575,23 +575,6 @@ const char* to_string(LogLevel level) noexcept {
   return "?";
 }
 
-std::chrono::milliseconds Intervals::of(collectors::Family family) const noexcept {
-  using collectors::Family;
-  switch (family) {
-    case Family::host: return host;
-    case Family::system: return system;
-    case Family::cpu: return cpu;
-    case Family::memory: return memory;
-    case Family::processes: return processes;
-    case Family::network: return network;
-    case Family::sockets: return sockets;
-    case Family::disks: return disks;
-    case Family::filesystems: return filesystems;
-    case Family::sensors: return sensors;
-  }
-  return system;
-}
-
 collectors::CollectorOptions collector_options(const Config& config) {
   collectors::CollectorOptions o;
   o.include_idle_virtual_disks = config.collectors.include_idle_virtual_disks;

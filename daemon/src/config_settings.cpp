@@ -1,6 +1,10 @@
 #include "config_settings.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <deque>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -13,7 +17,7 @@ namespace {
 // every field a designated initialiser leaves out, which is the point of designating them.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-constexpr auto kSettings = std::to_array<Setting>({
+constexpr auto kSettingsBeforeIntervals = std::to_array<Setting>({
     {.key = "listen", .flag = "--listen", .env = "HYPERION_LISTEN", .kind = Kind::address,
      .metavar = "ADDR:PORT", .default_text = "127.0.0.1:9800",
      .help = "address and port of the HTTP server: IPV4:PORT, [IPV6]:PORT or NAME:PORT; port 0 picks a free port",
@@ -40,45 +44,11 @@ constexpr auto kSettings = std::to_array<Setting>({
      .help = "also show pseudo filesystems (proc, sysfs, cgroup, ...) and ones of size zero",
      .field = +[](Config& c) -> auto& { return c.collectors.include_pseudo_filesystems; }},
 
-    {.key = "intervals.host", .flag = "--intervals-host", .env = "HYPERION_INTERVALS_HOST", .kind = Kind::duration,
-     .metavar = "DURATION", .default_text = "60s", .min = 100, .max = kHour,
-     .help = "how often host information (OS, kernel, CPU model) is read again",
-     .field = +[](Config& c) -> auto& { return c.intervals.host; }},
-    {.key = "intervals.system", .flag = "--intervals-system", .env = "HYPERION_INTERVALS_SYSTEM",
-     .kind = Kind::duration, .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour,
-     .help = "how often load, uptime and pressure are collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.system; }},
-    {.key = "intervals.cpu", .flag = "--intervals-cpu", .env = "HYPERION_INTERVALS_CPU", .kind = Kind::duration,
-     .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour, .help = "how often CPU usage is collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.cpu; }},
-    {.key = "intervals.memory", .flag = "--intervals-memory", .env = "HYPERION_INTERVALS_MEMORY",
-     .kind = Kind::duration, .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour,
-     .help = "how often memory and swap are collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.memory; }},
-    {.key = "intervals.processes", .flag = "--intervals-processes", .env = "HYPERION_INTERVALS_PROCESSES",
-     .kind = Kind::duration, .metavar = "DURATION", .default_text = "2s", .min = 100, .max = kHour,
-     .help = "how often the process list is collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.processes; }},
-    {.key = "intervals.network", .flag = "--intervals-network", .env = "HYPERION_INTERVALS_NETWORK",
-     .kind = Kind::duration, .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour,
-     .help = "how often network interfaces are collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.network; }},
-    {.key = "intervals.sockets", .flag = "--intervals-sockets", .env = "HYPERION_INTERVALS_SOCKETS",
-     .kind = Kind::duration, .metavar = "DURATION", .default_text = "2s", .min = 100, .max = kHour,
-     .help = "how often TCP and UDP sockets are collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.sockets; }},
-    {.key = "intervals.disks", .flag = "--intervals-disks", .env = "HYPERION_INTERVALS_DISKS", .kind = Kind::duration,
-     .metavar = "DURATION", .default_text = "1s", .min = 100, .max = kHour, .help = "how often disk I/O is collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.disks; }},
-    {.key = "intervals.filesystems", .flag = "--intervals-filesystems", .env = "HYPERION_INTERVALS_FILESYSTEMS",
-     .kind = Kind::duration, .metavar = "DURATION", .default_text = "5s", .min = 100, .max = kHour,
-     .help = "how often filesystem usage is collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.filesystems; }},
-    {.key = "intervals.sensors", .flag = "--intervals-sensors", .env = "HYPERION_INTERVALS_SENSORS",
-     .kind = Kind::duration, .metavar = "DURATION", .default_text = "5s", .min = 100, .max = kHour,
-     .help = "how often temperatures and fans are collected",
-     .field = +[](Config& c) -> auto& { return c.intervals.sensors; }},
+});
 
+// The intervals.* rows come from the collectors' family table (intervals_rows below); the
+// rows after them:
+constexpr auto kSettingsAfterIntervals = std::to_array<Setting>({
     {.key = "http.max_connections", .flag = "--http-max-connections", .env = "HYPERION_HTTP_MAX_CONNECTIONS",
      .kind = Kind::integer, .metavar = "N", .default_text = "256", .min = 1, .max = 100'000,
      .help = "open HTTP and WebSocket connections at most; more are refused",
@@ -248,24 +218,71 @@ std::string check_id(std::string_view value) {
   return {};
 }
 
-std::span<const Setting> settings() { return kSettings; }
+namespace {
+
+template <std::size_t I>
+milliseconds& interval_field(Config& c) {
+  return c.intervals[static_cast<collectors::Family>(I)];
+}
+template <std::size_t... I>
+constexpr std::array<MsField, sizeof...(I)> interval_fields(std::index_sequence<I...>) {
+  return {&interval_field<I>...};
+}
+
+// "intervals.cpu", "--intervals-cpu", "HYPERION_INTERVALS_CPU", one row per family.
+std::vector<Setting> all_settings() {
+  static std::deque<std::string> text;  // the rows' strings; a deque never moves them
+  constexpr auto fields = interval_fields(std::make_index_sequence<collectors::kFamilyCount>{});
+  std::vector<Setting> rows(kSettingsBeforeIntervals.begin(), kSettingsBeforeIntervals.end());
+  for (const auto& f : collectors::family_table()) {
+    std::string flag(f.name), env(f.name);
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    std::transform(env.begin(), env.end(), env.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+    Setting row;
+    row.key = text.emplace_back(fmt::format("intervals.{}", f.name));
+    row.flag = text.emplace_back("--intervals-" + flag);
+    row.env = text.emplace_back("HYPERION_INTERVALS_" + env);
+    row.kind = Kind::duration;
+    row.metavar = "DURATION";
+    row.default_text = text.emplace_back(f.default_interval_ms % kSecond == 0
+                                             ? fmt::format("{}s", f.default_interval_ms / kSecond)
+                                             : fmt::format("{}ms", f.default_interval_ms));
+    row.min = 100;
+    row.max = kHour;
+    row.help = f.interval_help;
+    row.field = fields[static_cast<std::size_t>(f.family)];
+    rows.push_back(row);
+  }
+  rows.insert(rows.end(), kSettingsAfterIntervals.begin(), kSettingsAfterIntervals.end());
+  return rows;
+}
+
+const std::vector<Setting>& table() {
+  static const std::vector<Setting> rows = all_settings();
+  return rows;
+}
+
+}  // namespace
+
+std::span<const Setting> settings() { return table(); }
+
 
 const Setting* find_by_key(std::string_view key) {
-  for (const auto& s : kSettings) {
+  for (const auto& s : table()) {
     if (s.key == key) return &s;
   }
   return nullptr;
 }
 
 const Setting* find_by_flag(std::string_view flag) {
-  for (const auto& s : kSettings) {
+  for (const auto& s : table()) {
     if (s.flag == flag || (!s.alias.empty() && s.alias == flag)) return &s;
   }
   return nullptr;
 }
 
 bool is_section(std::string_view prefix) {
-  return std::any_of(kSettings.begin(), kSettings.end(), [&](const Setting& s) {
+  return std::any_of(table().begin(), table().end(), [&](const Setting& s) {
     return s.key.size() > prefix.size() && s.key.substr(0, prefix.size()) == prefix && s.key[prefix.size()] == '.';
   });
 }

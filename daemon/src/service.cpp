@@ -351,7 +351,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   bus.attach(latest);
   collectors::HostRegistry hosts;
   hosts.add(config.host_id, config.host_id == "local" ? "this host" : config.host_id, collectors::HostKind::local,
-            std::max<std::int64_t>(10'000, 3 * config.intervals.system.count()));
+            std::max<std::int64_t>(10'000, 3 * config.intervals.of(Family::system).count()));
   bus.attach(hosts);
   SamplingLoop sampler(config, log, [&bus](const std::shared_ptr<const collectors::Snapshot>& s) { bus.publish(s); });
 
@@ -365,7 +365,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   ctx.hosts = [&hosts] { return hosts.ids(); };
   ctx.host_entries = [&hosts](std::int64_t now) { return hosts.list(now); };
   ctx.now_ms = [] { return wall_ms(); };
-  ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.system.count());
+  ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.of(Family::system).count());
   // The database, as the worker that owns it last found it (checked every second).
   struct DatabaseHealth {
     std::atomic<bool> ok{true};

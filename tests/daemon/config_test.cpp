@@ -27,15 +27,15 @@ TEST_CASE("parse_invocation: no arguments, environment or file gives the documen
   CHECK(c.root == "/");
   CHECK_FALSE(c.collectors.include_idle_virtual_disks);
   CHECK_FALSE(c.collectors.include_pseudo_filesystems);
-  CHECK(c.intervals.host == 60s);
-  for (const auto d : {c.intervals.system, c.intervals.cpu, c.intervals.memory, c.intervals.network,
-                       c.intervals.disks}) {
+  CHECK(c.intervals.of(Family::host) == 60s);
+  for (const auto d : {c.intervals.of(Family::system), c.intervals.of(Family::cpu), c.intervals.of(Family::memory), c.intervals.of(Family::network),
+                       c.intervals.of(Family::disks)}) {
     CHECK(d == 1s);
   }
-  CHECK(c.intervals.processes == 2s);
-  CHECK(c.intervals.sockets == 2s);
-  CHECK(c.intervals.filesystems == 5s);
-  CHECK(c.intervals.sensors == 5s);
+  CHECK(c.intervals.of(Family::processes) == 2s);
+  CHECK(c.intervals.of(Family::sockets) == 2s);
+  CHECK(c.intervals.of(Family::filesystems) == 5s);
+  CHECK(c.intervals.of(Family::sensors) == 5s);
   CHECK(c.http.max_connections == 256);
   CHECK(c.http.max_header_bytes == 8192);
   CHECK(c.http.max_body_bytes == 65536);
@@ -144,8 +144,8 @@ TEST_CASE("parse_invocation: reads the example config file", "[daemon][config]")
   expected.data_dir = "/var/lib/hyperion";
   expected.log_level = LogLevel::warn;
   expected.host_id = "web-1";
-  expected.intervals.processes = 5s;
-  expected.intervals.sensors = 30s;
+  expected.intervals[Family::processes] = 5s;
+  expected.intervals[Family::sensors] = 30s;
   expected.http.max_connections = 64;
   expected.http.max_body_bytes = 1024 * 1024;
   expected.http.idle_timeout = 2min;
@@ -164,7 +164,7 @@ TEST_CASE("parse_invocation: flags take a value as the next argument or after '=
   CHECK(c.data_dir == "/a=b");
   CHECK(c.log_level == LogLevel::error);
   CHECK(c.host_id == "db2");
-  CHECK(c.intervals.cpu == 250ms);
+  CHECK(c.intervals.of(Family::cpu) == 250ms);
   CHECK(c.http.max_body_bytes == 2 * 1024 * 1024);
   CHECK(c.collectors.include_pseudo_filesystems);
   CHECK_FALSE(c.collectors.include_idle_virtual_disks);
@@ -223,7 +223,7 @@ TEST_CASE("parse_invocation: sizes and durations in every unit", "[daemon][confi
   const auto& c = r.invocation.config;
   if (flag == "--http-max-body-bytes") CHECK(c.http.max_body_bytes == bytes_or_ms);
   if (flag == "--http-gzip-min-bytes") CHECK(c.http.gzip_min_bytes == bytes_or_ms);
-  if (flag == "--intervals-cpu") CHECK(static_cast<std::uint64_t>(c.intervals.cpu.count()) == bytes_or_ms);
+  if (flag == "--intervals-cpu") CHECK(static_cast<std::uint64_t>(c.intervals.of(Family::cpu).count()) == bytes_or_ms);
   if (flag == "--http-shutdown-grace") {
     CHECK(static_cast<std::uint64_t>(c.http.shutdown_grace.count()) == bytes_or_ms);
   }

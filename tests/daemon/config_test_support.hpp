@@ -33,6 +33,8 @@ using hyperion::daemon::setting_infos;
 
 namespace config_test {
 
+using hyperion::collectors::Family;
+
 using Env = std::map<std::string, std::string, std::less<>>;
 
 inline GetEnv env_of(Env env) {
@@ -120,16 +122,16 @@ inline Config custom_config() {
   c.root = "/srv/fixture";
   c.collectors.include_idle_virtual_disks = true;
   c.collectors.include_pseudo_filesystems = true;
-  c.intervals.host = 90s;
-  c.intervals.system = 250ms;
-  c.intervals.cpu = 500ms;
-  c.intervals.memory = 3s;
-  c.intervals.processes = 1min;
-  c.intervals.network = 1500ms;
-  c.intervals.sockets = 10s;
-  c.intervals.disks = 2s;
-  c.intervals.filesystems = 1h;
-  c.intervals.sensors = 100ms;
+  c.intervals[Family::host] = 90s;
+  c.intervals[Family::system] = 250ms;
+  c.intervals[Family::cpu] = 500ms;
+  c.intervals[Family::memory] = 3s;
+  c.intervals[Family::processes] = 1min;
+  c.intervals[Family::network] = 1500ms;
+  c.intervals[Family::sockets] = 10s;
+  c.intervals[Family::disks] = 2s;
+  c.intervals[Family::filesystems] = 1h;
+  c.intervals[Family::sensors] = 100ms;
   c.http.max_connections = 1000;
   c.http.max_header_bytes = 16 * 1024;
   c.http.max_body_bytes = 100000;

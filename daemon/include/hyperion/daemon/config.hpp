@@ -6,6 +6,7 @@
 // environment < command line. A bad value is refused with its origin: "FILE:LINE: key: reason",
 // "environment NAME: reason" or "--flag: reason". docs/CONFIGURATION.md lists every setting.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,21 +26,23 @@ inline constexpr std::string_view kDefaultConfigPath = "/etc/hyperion/hyperion.t
 enum class LogLevel : std::uint8_t { error, warn, info, debug };
 const char* to_string(LogLevel level) noexcept;
 
-// How often each collector family is refreshed ([intervals] in the file).
+// How often each family is collected ([intervals] in the file), indexed by family; the
+// defaults come from the collectors' family table.
 struct Intervals {
-  std::chrono::milliseconds host{60'000};
-  std::chrono::milliseconds system{1'000};
-  std::chrono::milliseconds cpu{1'000};
-  std::chrono::milliseconds memory{1'000};
-  std::chrono::milliseconds processes{2'000};
-  std::chrono::milliseconds network{1'000};
-  std::chrono::milliseconds sockets{2'000};
-  std::chrono::milliseconds disks{1'000};
-  std::chrono::milliseconds filesystems{5'000};
-  std::chrono::milliseconds sensors{5'000};
-
-  std::chrono::milliseconds of(collectors::Family family) const noexcept;
+  Intervals() {
+    for (const auto& f : collectors::family_table()) {
+      values[static_cast<std::size_t>(f.family)] = std::chrono::milliseconds(f.default_interval_ms);
+    }
+  }
+  std::chrono::milliseconds of(collectors::Family family) const noexcept {
+    return values[static_cast<std::size_t>(family)];
+  }
+  std::chrono::milliseconds& operator[](collectors::Family family) noexcept {
+    return values[static_cast<std::size_t>(family)];
+  }
   bool operator==(const Intervals&) const = default;
+
+  std::array<std::chrono::milliseconds, collectors::kFamilyCount> values{};
 };
 
 // Bounds on every HTTP input ([http] in the file).
