@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <string>
 
+#include "hyperion/web/families.hpp"
 #include "hyperion/web/live.hpp"
 
 #include "fuzz_support.hpp"
@@ -51,8 +52,7 @@ void check_topic(const std::string& topic) {
   const auto parsed = hyperion::web::parse_live_topic(topic);
   if (!parsed) return;
   HYPERION_FUZZ_CHECK(!parsed->host.empty());
-  HYPERION_FUZZ_CHECK(std::find(hyperion::web::kLiveFamilies.begin(), hyperion::web::kLiveFamilies.end(),
-                                parsed->family) != hyperion::web::kLiveFamilies.end());
+  HYPERION_FUZZ_CHECK(hyperion::web::find_family_view(parsed->family) != nullptr);
   HYPERION_FUZZ_CHECK("hosts/" + parsed->host + "/" + parsed->family == topic);
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <variant>
 
+#include "hyperion/web/families.hpp"
 #include "hyperion/web/json_writer.hpp"
 #include "hyperion/web/snapshot_json.hpp"
 
@@ -243,19 +244,19 @@ class Api {
   std::shared_ptr<ProcessCache> cache_ = std::make_shared<ProcessCache>();
 };
 
-// A handler for a route that serves one family of a host's snapshot.
-template <class T, class Write>
-Handler family_handler(std::shared_ptr<Api> api, std::shared_ptr<const T> Snapshot::*member, const char* name,
-                       Write write) {
-  return [api, member, name, write](const HttpRequest& req, const RouteParams& params) {
+// A handler for a route of the family table: one view of a host's snapshot.
+Handler view_handler(std::shared_ptr<Api> api, const FamilyView& view) {
+  return [api, &view](const HttpRequest& req, const RouteParams& params) {
     QueryParams q;
     if (auto e = read_query(req, {}, q)) return *e;
     HttpResponse error;
     const auto s = api->snapshot(params, error);
     if (!s) return error;
-    const auto& family = (*s).*member;
-    if (auto e = Api::need(family, name)) return *e;
-    return json(envelope(*s, name, [&](JsonWriter& w) { write(w, *family); }));
+    if (!view.identity(*s)) {
+      return problem(503, "not-ready", "No data yet",
+                     fmt::format("the {} family has not been collected yet", collectors::to_string(view.family)));
+    }
+    return json(envelope(*s, view.key, [&](JsonWriter& w) { view.write(w, *s); }));
   };
 }
 
@@ -450,15 +451,6 @@ HttpResponse list_sockets(Api& api, const HttpRequest& req, const RouteParams& p
   }));
 }
 
-HttpResponse system_summary(Api& api, const HttpRequest& req, const RouteParams& params) {
-  QueryParams q;
-  if (auto e = read_query(req, {}, q)) return *e;
-  HttpResponse error;
-  const auto s = api.snapshot(params, error);
-  if (!s) return error;
-  return json(envelope(*s, "system", [&](JsonWriter& w) { write_summary(w, *s); }));
-}
-
 }  // namespace
 
 void register_api(Router& router, ApiContext context) {
@@ -530,32 +522,29 @@ void register_api(Router& router, ApiContext context) {
                 return json(std::move(out));
               }});
   const std::string base = "/api/v1/hosts/{host}";
-  router.add({"GET", base + "/system", "Summary: identity, uptime, load, CPU, memory, process counts, total I/O", "viewer",
-              [api](const HttpRequest& r, const RouteParams& p) { return system_summary(*api, r, p); }});
-  router.add({"GET", base + "/host", "Host identity: hostname, kernel, OS, CPU model, virtualisation", "viewer",
-              family_handler(api, &Snapshot::host_info, "host_info", write_host_info)});
-  router.add({"GET", base + "/cpu", "CPU usage by mode, total and per core; context switches, interrupts, forks", "viewer",
-              family_handler(api, &Snapshot::cpu, "cpu", write_cpu)});
-  router.add({"GET", base + "/memory", "Memory and swap", "viewer",
-              family_handler(api, &Snapshot::memory, "memory", write_memory)});
-  router.add({"GET", base + "/load", "Load averages, uptime and pressure stall information", "viewer",
-              family_handler(api, &Snapshot::system, "load", write_system)});
-  router.add({"GET", base + "/processes", "Every process; sort by any column, filter by user, name or state, page with limit and offset",
-              "viewer", [api](const HttpRequest& r, const RouteParams& p) { return list_processes(*api, r, p); },
-              {"sort", "order", "user", "name", "state", "limit", "offset"}});
-  router.add({"GET", base + "/processes/{pid}", "One process in detail", "viewer",
-              [api](const HttpRequest& r, const RouteParams& p) { return one_process(*api, r, p); }});
-  router.add({"GET", base + "/network", "Network interfaces: addresses, state, counters and rates", "viewer",
-              family_handler(api, &Snapshot::network, "network", write_network)});
-  router.add({"GET", base + "/sockets", "TCP and UDP sockets with owner; filter by protocol, state, port, pid", "viewer",
-              [api](const HttpRequest& r, const RouteParams& p) { return list_sockets(*api, r, p); },
-              {"protocol", "state", "port", "local_port", "remote_port", "pid"}});
-  router.add({"GET", base + "/disks", "Block devices: throughput, IOPS, utilisation, wait", "viewer",
-              family_handler(api, &Snapshot::disks, "disks", write_disks)});
-  router.add({"GET", base + "/filesystems", "Mounted filesystems with size, use and inodes (as df shows them)", "viewer",
-              family_handler(api, &Snapshot::filesystems, "filesystems", write_filesystems)});
-  router.add({"GET", base + "/sensors", "Temperatures and fans (hwmon, thermal zones)", "viewer",
-              family_handler(api, &Snapshot::sensors, "sensors", write_sensors)});
+  // The family table's views; processes and sockets have query filters and routes of their own.
+  for (const auto& view : family_views()) {
+    if (view.table_route) {
+      Route route{"GET", base + "/" + std::string(view.name), std::string(view.summary), "viewer",
+                  view_handler(api, view)};
+      route.family_view = std::string(view.name);
+      router.add(std::move(route));
+    } else if (view.name == "processes") {
+      Route list{"GET", base + "/processes", std::string(view.summary), "viewer",
+                 [api](const HttpRequest& r, const RouteParams& p) { return list_processes(*api, r, p); },
+                 {"sort", "order", "user", "name", "state", "limit", "offset"}};
+      list.family_view = "processes";
+      router.add(std::move(list));
+      router.add({"GET", base + "/processes/{pid}", "One process in detail", "viewer",
+                  [api](const HttpRequest& r, const RouteParams& p) { return one_process(*api, r, p); }});
+    } else if (view.name == "sockets") {
+      Route list{"GET", base + "/sockets", std::string(view.summary), "viewer",
+                 [api](const HttpRequest& r, const RouteParams& p) { return list_sockets(*api, r, p); },
+                 {"protocol", "state", "port", "local_port", "remote_port", "pid"}};
+      list.family_view = "sockets";
+      router.add(std::move(list));
+    }
+  }
   router.add({"GET", "/api/v1/live",
               "Live data over a WebSocket: subscribe to topics hosts/{host}/{family} (see docs/LIVE.md); a plain GET "
               "answers 426",

@@ -716,6 +716,10 @@ void HttpServer::publish(std::shared_ptr<const collectors::Snapshot> snapshot) {
   asio::post(impl->ioc, [impl, snapshot = std::move(snapshot)]() mutable { impl->live.publish(std::move(snapshot)); });
 }
 
+void HttpServer::set_known_hosts(std::function<bool(std::string_view)> known) {
+  impl_->live.known_host = std::move(known);
+}
+
 SelfMetrics HttpServer::stats() const {
   SelfMetrics m;
   std::lock_guard lock(impl_->stats_mutex);

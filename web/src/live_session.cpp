@@ -102,8 +102,9 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
     });
   }
 
-  // A new snapshot: offer every subscribed topic whose frame changed and whose interval passed.
-  void offer_all() override {
+  // A new snapshot of a host: offer its subscribed topics whose frame changed and whose
+  // interval passed.
+  void offer_host(std::string_view host) override {
     if (server_.auth && principal_ && !server_.auth->still_valid(*principal_)) {
       // Expired, logged out, disabled, demoted: the client reconnects with fresh credentials.
       principal_.reset();
@@ -114,7 +115,9 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
       return write_next();
     }
     const auto now = Clock::now();
-    for (auto& [topic, sub] : subs_) offer(topic, sub, now);
+    for (auto& [topic, sub] : subs_) {
+      if (sub.host == host) offer(topic, sub, now);
+    }
     write_next();
   }
 
@@ -150,6 +153,7 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
 
  private:
   struct Subscription {
+    std::string host;
     std::string family;
     std::chrono::milliseconds interval{0};
     Clock::time_point last_sent{};
@@ -277,13 +281,11 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
         const auto parsed = parse_live_topic(topic);
         if (!parsed) {
           entry_error("bad-topic", fmt::format("'{}' is not a topic; topics are hosts/HOST/FAMILY with FAMILY one of "
-                                         "system, host, cpu, memory, load, processes, network, sockets, disks, "
-                                         "filesystems, sensors",
-                                         topic));
+                                               "{}",
+                                               topic, live_family_names()));
           continue;
         }
-        const auto& latest = server_.live.latest;
-        if (latest && parsed->host != latest->host) {
+        if (!server_.live.knows(parsed->host)) {
           entry_error("unknown-host", fmt::format("no host '{}' is configured", parsed->host));
           continue;
         }
@@ -292,6 +294,7 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
           continue;
         }
         auto& sub = subs_[topic];
+        sub.host = parsed->host;
         sub.family = parsed->family;
         sub.interval = std::chrono::milliseconds(interval);
         sub.last_frame.reset();
@@ -321,7 +324,7 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
   }
 
   void offer(const std::string& topic, Subscription& sub, Clock::time_point now) {
-    auto frame = server_.live.frame(topic, sub.family);
+    auto frame = server_.live.frame(topic, sub.host, sub.family);
     if (!frame || frame == sub.last_frame) return;
     if (sub.last_sent != Clock::time_point{} && now - sub.last_sent < sub.interval) return;
     sub.last_frame = frame;
@@ -377,29 +380,6 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
   ConnectionSlot slot_;  // the client address's count
   int entry_errors_ = 0;
 };
-
-std::shared_ptr<const std::string> LiveHub::frame(const std::string& topic, std::string_view family) {
-  if (!latest) return nullptr;
-  const void* identity = live_family_identity(*latest, family);
-  if (!identity) return nullptr;
-  auto it = cache.find(topic);
-  if (it == cache.end()) it = cache.emplace(topic, Cached{}).first;
-  if (it->second.identity != identity || !it->second.frame) {
-    auto text = render_live_frame(*latest, topic, family);
-    if (!text) return nullptr;
-    it->second = {identity, std::make_shared<const std::string>(std::move(*text))};
-  }
-  return it->second.frame;
-}
-
-void LiveHub::publish(std::shared_ptr<const collectors::Snapshot> snapshot) {
-  latest = std::move(snapshot);
-  if (sessions.empty()) {
-    cache.clear();  // nobody listens: keep no frames
-    return;
-  }
-  for (auto* s : std::vector<LiveSessionBase*>(sessions.begin(), sessions.end())) s->offer_all();
-}
 
 void start_live_session(HttpServer::Impl& server, beast::tcp_stream stream, http::request<http::string_body> request,
                         std::optional<auth::Principal> principal, ConnectionSlot slot) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "hyperion/web/api.hpp"
+#include "hyperion/web/families.hpp"
 #include "hyperion/web/json_writer.hpp"
 
 namespace hyperion::web {
@@ -106,7 +107,42 @@ std::string openapi_document(const Router& router) {
                                     : pattern == "/"               ? "text/html"
                                     : pattern.starts_with("/assets/") ? "*/*"
                                                                       : "application/json";
-      write_response(w, "OK", type, false);
+      if (!r->family_view.empty()) {
+        // The envelope of a family view: {"host", "timestamp_ms", KEY: the view's object}.
+        const auto* view = find_family_view(r->family_view);
+        w.begin_object();
+        w.field("description", "OK");
+        w.key("content");
+        w.begin_object();
+        w.key("application/json");
+        w.begin_object();
+        w.key("schema");
+        w.begin_object();
+        w.field("type", "object");
+        w.key("properties");
+        w.begin_object();
+        w.key("host");
+        w.begin_object();
+        w.field("type", "string");
+        w.end_object();
+        w.key("timestamp_ms");
+        w.begin_object();
+        w.field("type", "integer");
+        w.end_object();
+        if (view) {
+          w.key(view->key);
+          w.begin_object();
+          w.field("$ref", "#/components/schemas/" + std::string(view->name));
+          w.end_object();
+        }
+        w.end_object();
+        w.end_object();
+        w.end_object();
+        w.end_object();
+        w.end_object();
+      } else {
+        write_response(w, "OK", type, false);
+      }
       w.key("default");
       write_response(w, "An error, as problem details", "application/problem+json", true);
       w.end_object();
@@ -119,6 +155,15 @@ std::string openapi_document(const Router& router) {
   w.begin_object();
   w.key("schemas");
   w.begin_object();
+  // Each family view's body, and the items of its list, from the family table.
+  for (const auto& view : family_views()) {
+    w.key(view.name);
+    write_json_schema(w, view.schema, view.item_name);
+    if (!view.item_name.empty()) {
+      w.key(view.item_name);
+      write_json_schema(w, view.item_schema, {});
+    }
+  }
   w.key("Problem");
   w.begin_object();
   w.field("type", "object");

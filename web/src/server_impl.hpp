@@ -28,6 +28,7 @@
 
 #include "hyperion/collectors/snapshot.hpp"
 #include "hyperion/web/http_server.hpp"
+#include "live_hub.hpp"
 
 namespace hyperion::web {
 
@@ -50,17 +51,6 @@ struct SessionBase {
 };
 
 // A /api/v1/live connection, plain or TLS (live_session.cpp), as the hub sees it.
-struct LiveSessionBase {
-  virtual ~LiveSessionBase() = default;
-  virtual void offer_all() = 0;
-  virtual void close() = 0;
-  // Closes with an error frame and 1008 (policy): to make room for another client.
-  virtual void evict() = 0;
-  // In HttpServer::Impl::live_pending while it has not sent {"auth": TOKEN}.
-  bool pending = false;
-  bool counted_authenticated = false;  // in HttpServer::Impl::live_authenticated
-  std::list<LiveSessionBase*>::iterator pending_at;
-};
 
 // One open connection of one client address, counted in HttpServer::Impl::per_address while it
 // lives; it moves from the HTTP session to the live session at an upgrade. io thread only.
@@ -94,23 +84,6 @@ class ConnectionSlot {
   }
   std::unordered_map<std::string, std::size_t>* counts_ = nullptr;
   std::string address_;
-};
-
-// Live topics: frames rendered once per topic per snapshot and offered to every subscriber.
-// io thread only.
-struct LiveHub {
-  struct Cached {
-    const void* identity = nullptr;  // the family object the frame was rendered from
-    std::shared_ptr<const std::string> frame;
-  };
-  std::unordered_set<LiveSessionBase*> sessions;
-  std::shared_ptr<const collectors::Snapshot> latest;
-  std::map<std::string, Cached, std::less<>> cache;
-
-  // The current frame of a topic (rendered on first use after its family changed); null
-  // when there is no data yet.
-  std::shared_ptr<const std::string> frame(const std::string& topic, std::string_view family);
-  void publish(std::shared_ptr<const collectors::Snapshot> snapshot);
 };
 
 struct HttpServer::Impl {

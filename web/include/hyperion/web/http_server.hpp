@@ -91,6 +91,10 @@ class HttpServer {
   // periodic database work goes here, so that one thread owns the database).
   void run_blocking(std::function<void()> fn);
 
+  // Which hosts live topics may name ("hosts/HOST/..."); without it, any host that has
+  // published a snapshot. Called on the server's thread. Call before start().
+  void set_known_hosts(std::function<bool(std::string_view)> known);
+
   // Offers a new snapshot to the live WebSocket clients (/api/v1/live). Thread-safe: the
   // sampling thread calls it; frames are rendered and sent on the server's thread.
   void publish(std::shared_ptr<const collectors::Snapshot> snapshot);

@@ -1,9 +1,9 @@
 #pragma once
 
-// Live topics for the WebSocket at /api/v1/live: "hosts/{host}/{family}" with family one of
-// kLiveFamilies. A frame is {"topic", "host", "timestamp_ms", "data"}, where data is what the
+// Live topics for the WebSocket at /api/v1/live: "hosts/{host}/{family}" with family a live
+// view of the family table (families.hpp). A frame is {"topic", "host", "timestamp_ms", "data"}, where data is what the
 // REST route of the same family returns under its key. Frames are rendered once per topic per
-// snapshot and shared by every subscriber (the hub in http_server.cpp).
+// snapshot and shared by every subscriber (the hub in live_hub.cpp).
 
 #include <array>
 #include <memory>
@@ -15,9 +15,8 @@
 
 namespace hyperion::web {
 
-inline constexpr std::array<std::string_view, 11> kLiveFamilies = {
-    "system", "host", "cpu",   "memory", "load",       "processes",
-    "network", "sockets", "disks", "filesystems", "sensors"};
+// "system, host, cpu, ...": the families a topic may name, for error messages.
+std::string live_family_names();
 
 struct LiveTopic {
   std::string host;

@@ -33,6 +33,9 @@ struct Route {
   bool blocking = false;
   // Usable by a user who must change their password first (the rest answer 403 until then).
   bool before_password_change = false;
+  // The family view (families.hpp) whose envelope the route answers with; empty: none. The
+  // OpenAPI document describes the body from it.
+  std::string family_view{};
 };
 
 struct RouteMatch {
