@@ -8,7 +8,7 @@ std::string_view to_string(HostKind kind) noexcept {
   switch (kind) {
     case HostKind::local: return "local";
     case HostKind::ssh: return "ssh";
-    case HostKind::fixture: return "fixture";
+    case HostKind::tree: return "tree";
   }
   return "local";
 }

@@ -19,6 +19,7 @@
 
 #include "config_settings.hpp"
 #include "hyperion/collectors/text.hpp"
+#include "hyperion/web/http.hpp"
 
 namespace hyperion::daemon {
 namespace {
@@ -573,6 +574,38 @@ const char* to_string(LogLevel level) noexcept {
     case LogLevel::debug: return "debug";
   }
   return "?";
+}
+
+std::optional<std::vector<TreeHost>> parse_tree_hosts(std::string_view list, std::string* why) {
+  std::vector<TreeHost> out;
+  std::string problem;
+  web::any_list_item(list, ',', [&](std::string_view item) {
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      problem = fmt::format("'{}' is not ID=DIR", item);
+      return true;
+    }
+    TreeHost h{std::string(web::trim_blanks(item.substr(0, eq))), std::string(web::trim_blanks(item.substr(eq + 1)))};
+    if (const auto bad = detail::check_id(h.id); !bad.empty()) {
+      problem = fmt::format("host id {}", bad);
+      return true;
+    }
+    if (h.dir.empty() || h.dir.front() != '/') {
+      problem = fmt::format("'{}': the directory must be an absolute path", item);
+      return true;
+    }
+    if (std::any_of(out.begin(), out.end(), [&](const TreeHost& o) { return o.id == h.id; })) {
+      problem = fmt::format("host id '{}' is given twice", h.id);
+      return true;
+    }
+    out.push_back(std::move(h));
+    return false;
+  });
+  if (!problem.empty()) {
+    if (why) *why = problem;
+    return std::nullopt;
+  }
+  return out;
 }
 
 collectors::CollectorOptions collector_options(const Config& config) {

@@ -43,7 +43,12 @@ constexpr auto kSettingsBeforeIntervals = std::to_array<Setting>({
      .env = "HYPERION_COLLECTORS_INCLUDE_PSEUDO_FILESYSTEMS", .kind = Kind::boolean, .default_text = "false",
      .help = "also show pseudo filesystems (proc, sysfs, cgroup, ...) and ones of size zero",
      .field = +[](Config& c) -> auto& { return c.collectors.include_pseudo_filesystems; }},
-
+    {.key = "collectors.tree_hosts", .flag = "--collectors-tree-hosts", .env = "HYPERION_COLLECTORS_TREE_HOSTS",
+     .kind = Kind::string, .metavar = "ID=DIR,...", .default_text = "",
+     .help = "more hosts, each read from a directory laid out like a root file system (DIR/proc, DIR/sys, "
+             "DIR/etc): a host's root mounted here, or a captured tree",
+     .field = +[](Config& c) -> auto& { return c.collectors.tree_hosts; }, .check = check_tree_hosts,
+     .allowed = "a comma-separated list of ID=DIR, each ID unique and not host_id"},
 });
 
 // The intervals.* rows come from the collectors' family table (intervals_rows below); the
@@ -198,6 +203,12 @@ constexpr auto kSettingsAfterIntervals = std::to_array<Setting>({
 }  // namespace
 
 std::string check_path(std::string_view value) { return value.empty() ? "empty path" : ""; }
+
+std::string check_tree_hosts(std::string_view value) {
+  std::string why;
+  if (!parse_tree_hosts(value, &why)) return why;
+  return {};
+}
 
 std::string check_networks(std::string_view value) {
   std::string why;

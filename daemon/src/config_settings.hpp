@@ -53,6 +53,7 @@ struct Setting {
 
 // The checks of string settings (the rows name them; `allowed` describes them).
 std::string check_path(std::string_view value);
+std::string check_tree_hosts(std::string_view value);  // "web=/srv/web-root, db=/srv/db-root"
 std::string check_id(std::string_view value);
 std::string check_networks(std::string_view value);  // "10.0.0.1, 192.168.0.0/16, ::1"
 

@@ -25,6 +25,7 @@
 #include "hyperion/collectors/hosts.hpp"
 #include "hyperion/collectors/collector.hpp"
 #include "hyperion/collectors/local_source.hpp"
+#include "hyperion/collectors/tree_source.hpp"
 #include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/clock.hpp"
 #include "hyperion/daemon/log.hpp"
@@ -32,7 +33,7 @@
 #include "hyperion/web/auth_api.hpp"
 #include "hyperion/web/dashboard.hpp"
 #include "hyperion/web/http_server.hpp"
-#include "hyperion/web/metrics.hpp"
+#include "hyperion/web/metrics_route.hpp"
 
 namespace hyperion::daemon {
 namespace {
@@ -42,17 +43,19 @@ using collectors::Family;
 using collectors::kFamilyCount;
 using Clock = std::chrono::steady_clock;
 
-// Refreshes each family on its own interval on a thread of its own, so a slow /proc read
-// never delays an HTTP response, and publishes each new snapshot.
+// Samples one host: refreshes each family on its own interval on a thread of its own, so a
+// slow read never delays an HTTP response or another host, and publishes each new snapshot.
 class SamplingLoop {
  public:
   using Publish = std::function<void(const std::shared_ptr<const collectors::Snapshot>&)>;
-  SamplingLoop(const Config& config, Logger& log, Publish publish)
+  SamplingLoop(std::unique_ptr<collectors::Source> source, const std::string& host, const Config& config,
+               Logger& log, Publish publish)
       : publish_(std::move(publish)),
-        source_(config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root)),
-        collector_(source_, config.host_id, collector_options(config)),
+        source_(std::move(source)),
+        collector_(*source_, host, collector_options(config)),
         intervals_(config.intervals),
-        log_(log) {}
+        log_(log),
+        local_(host == config.host_id) {}
 
   void start() {
     thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
@@ -133,19 +136,23 @@ class SamplingLoop {
       st.last_duration_seconds = collector_.last_duration_seconds(static_cast<Family>(i));
       if (!errors[i].empty()) {
         ++st.errors_total;
-        if (errors[i] != last_error_[i]) log_.warn("{}: {}", st.family, errors[i]);
+        if (errors[i] != last_error_[i]) log_.warn("{}{}: {}", prefix(), st.family, errors[i]);
       } else if (!last_error_[i].empty()) {
-        log_.info("{}: collecting again", st.family);
+        log_.info("{}{}: collecting again", prefix(), st.family);
       }
       last_error_[i] = errors[i];
     }
   }
 
+  // Log lines of hosts other than this one name the host.
+  std::string prefix() const { return local_ ? std::string() : "host " + collector_.host() + ": "; }
+
   Publish publish_;
-  collectors::LocalSource source_;
+  std::unique_ptr<collectors::Source> source_;
   collectors::Collector collector_;
   Intervals intervals_;
   Logger& log_;
+  bool local_ = true;
   mutable std::mutex mutex_;
   std::condition_variable_any cv_;
   std::vector<web::CollectionStats> stats_;
@@ -350,14 +357,35 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   collectors::LatestSnapshots latest;
   bus.attach(latest);
   collectors::HostRegistry hosts;
+  const auto stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.of(Family::system).count());
+  const auto publish = [&bus](const std::shared_ptr<const collectors::Snapshot>& s) { bus.publish(s); };
+  // One sampling loop per host: this one first, then the directory trees.
+  std::vector<std::unique_ptr<SamplingLoop>> loops;
   hosts.add(config.host_id, config.host_id == "local" ? "this host" : config.host_id, collectors::HostKind::local,
-            std::max<std::int64_t>(10'000, 3 * config.intervals.of(Family::system).count()));
+            stale_after_ms);
+  loops.push_back(std::make_unique<SamplingLoop>(
+      std::make_unique<collectors::LocalSource>(config.root == "/" ? collectors::SourcePaths{}
+                                                                   : collectors::SourcePaths::under(config.root)),
+      config.host_id, config, log, publish));
+  for (const auto& tree : parse_tree_hosts(config.collectors.tree_hosts).value_or(std::vector<TreeHost>{})) {
+    if (tree.id == config.host_id) {
+      log.error("collectors.tree_hosts: '{}' is this host's id (host_id); give the tree another", tree.id);
+      return 2;
+    }
+    std::error_code dir_error;
+    if (!std::filesystem::is_directory(tree.dir, dir_error)) {
+      log.warn("collectors.tree_hosts: {} is not a directory (yet); host '{}' reports errors until it is", tree.dir,
+               tree.id);
+    }
+    hosts.add(tree.id, tree.id, collectors::HostKind::tree, stale_after_ms);
+    loops.push_back(std::make_unique<SamplingLoop>(std::make_unique<collectors::TreeSource>(tree.dir), tree.id, config,
+                                                   log, publish));
+  }
   bus.attach(hosts);
-  SamplingLoop sampler(config, log, [&bus](const std::shared_ptr<const collectors::Snapshot>& s) { bus.publish(s); });
+  SamplingLoop& sampler = *loops.front();  // this host's: the watchdog and the collection metrics
 
   web::Router router;
   web::HttpServer* server_ptr = nullptr;
-  const std::string host_id = config.host_id;
   web::ApiContext ctx;
   ctx.snapshot = [&latest](std::string_view host) -> std::shared_ptr<const collectors::Snapshot> {
     return latest.get(host);
@@ -365,7 +393,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   ctx.hosts = [&hosts] { return hosts.ids(); };
   ctx.host_entries = [&hosts](std::int64_t now) { return hosts.list(now); };
   ctx.now_ms = [] { return wall_ms(); };
-  ctx.stale_after_ms = std::max<std::int64_t>(10'000, 3 * config.intervals.of(Family::system).count());
+  ctx.stale_after_ms = stale_after_ms;
   // The database, as the worker that owns it last found it (checked every second).
   struct DatabaseHealth {
     std::atomic<bool> ok{true};
@@ -381,25 +409,22 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   web::register_api(router, ctx);
   web::register_dashboard(router);
   web::register_auth_api(router, auth, web::AuthApiOptions{.secure_cookies = !config.tls.certificate.empty()});
-  const std::size_t top = config.metrics.top_processes;
-  router.add({"GET", "/metrics", "Prometheus metrics: node_exporter names where they exist, hyperion_* otherwise",
-              config.metrics.public_access ? "public" : "viewer", [&latest, &bus, &sampler, &server_ptr, host_id, start_time, top](const web::HttpRequest&, const web::RouteParams&) {
-                const auto snapshot = latest.get(host_id);
-                if (!snapshot) return web::problem(503, "not-ready", "No data yet", "the first sample is not ready");
-                web::SelfMetrics self = server_ptr ? server_ptr->stats() : web::SelfMetrics{};
-                self.version = HYPERION_VERSION;
-                self.start_time_seconds = start_time;
-                self.collections = sampler.stats();
-                for (const auto& b : bus.stats()) self.sinks.push_back({b.sink, b.delivered, b.dropped, b.failed});
-                web::MetricsOptions options;
-                options.top_processes = top;
-                options.self_pid = static_cast<std::int32_t>(::getpid());
-                options.now_seconds = static_cast<double>(wall_ms()) / 1000.0;
-                web::HttpResponse r;
-                r.content_type = std::string(web::kMetricsContentType);
-                r.body = web::render_metrics(*snapshot, self, options);
-                return r;
-              }});
+  web::MetricsRouteContext metrics;
+  metrics.snapshot = [&latest](std::string_view host) { return latest.get(host); };
+  metrics.hosts = [&hosts] { return hosts.ids(); };
+  metrics.self = [&bus, &sampler, &server_ptr, start_time] {
+    web::SelfMetrics self = server_ptr ? server_ptr->stats() : web::SelfMetrics{};
+    self.version = HYPERION_VERSION;
+    self.start_time_seconds = start_time;
+    self.collections = sampler.stats();
+    for (const auto& b : bus.stats()) self.sinks.push_back({b.sink, b.delivered, b.dropped, b.failed});
+    return self;
+  };
+  metrics.now_seconds = [] { return static_cast<double>(wall_ms()) / 1000.0; };
+  metrics.top_processes = config.metrics.top_processes;
+  metrics.self_pid = static_cast<std::int32_t>(::getpid());
+  metrics.public_access = config.metrics.public_access;
+  web::register_metrics_route(router, std::move(metrics));
 
   web::HttpServer server(router, server_limits(config));
   server.require_auth(auth);
@@ -418,6 +443,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     warn_certificate_expiry(server.tls_not_after(), config.tls.certificate, log);
   }
   server_ptr = &server;
+  server.set_known_hosts([&hosts](std::string_view host) { return hosts.contains(host); });
   LiveSink live_sink(server);
   bus.attach(live_sink);
   try {
@@ -427,7 +453,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     return 1;
   }
   bus.start();
-  sampler.start();
+  for (auto& loop : loops) loop->start();
   server.start();
   const bool v6 = config.listen_host.find(':') != std::string::npos;
   log.info("listening on {}://{}{}{}:{}", server.tls() ? "https" : "http", v6 ? "[" : "", config.listen_host, v6 ? "]" : "",
@@ -472,7 +498,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
         const auto& fresh = reloaded.invocation.config;
         warn_restart_only(config, fresh, log);
         log.set_level(fresh.log_level);
-        sampler.set_intervals(fresh.intervals);
+        for (auto& loop : loops) loop->set_intervals(fresh.intervals);
         // A renewed certificate takes effect for new connections; a bad one is refused and the
         // running one kept. Turning TLS on or off needs a restart.
         if (server.tls() && !fresh.tls.certificate.empty() && !fresh.tls.key.empty()) {
@@ -498,7 +524,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     }
   }
   server.shutdown(config.http.shutdown_grace);
-  sampler.stop();
+  for (auto& loop : loops) loop->stop();
   bus.stop();
   try {
     auth.flush_audit();

@@ -185,7 +185,7 @@ TEST_CASE("LatestSnapshots: the newest snapshot of each host through the bus", "
 TEST_CASE("HostRegistry: hosts in order, with their state from the latest snapshot", "[collectors][hosts]") {
   HostRegistry hosts;
   hosts.add("local", "web-1", HostKind::local, 10'000);
-  hosts.add("fixture", "a fixture tree", HostKind::fixture, 5'000);
+  hosts.add("fixture", "a fixture tree", HostKind::tree, 5'000);
   CHECK(hosts.ids() == std::vector<std::string>{"local", "fixture"});
   CHECK(hosts.contains("fixture"));
   CHECK_FALSE(hosts.contains("nowhere"));
@@ -206,6 +206,6 @@ TEST_CASE("HostRegistry: hosts in order, with their state from the latest snapsh
   CHECK(list[0].samples == 1);
   CHECK(list[1].state == HostState::starting);
   CHECK(hosts.list(1'010'001)[0].state == HostState::stale);
-  CHECK(to_string(HostKind::fixture) == "fixture");
+  CHECK(to_string(HostKind::tree) == "tree");
   CHECK(to_string(HostState::stale) == "stale");
 }

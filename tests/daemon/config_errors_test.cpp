@@ -70,6 +70,11 @@ TEST_CASE("parse_invocation: bad values of every type, from every origin", "[dae
       // enum
       {"log_level", "verbose", "'verbose' is not one of error, warn, info, debug"},
       {"log_level", "INFO", "'INFO' is not one of error, warn, info, debug"},
+      // host lists
+      {"collectors.tree_hosts", "web", "'web' is not ID=DIR"},
+      {"collectors.tree_hosts", "web=relative/dir", "'web=relative/dir': the directory must be an absolute path"},
+      {"collectors.tree_hosts", "a=/x, a=/y", "host id 'a' is given twice"},
+      {"collectors.tree_hosts", "b@d=/x", "host id 'b@d' may contain only letters, digits, '.', '_' and '-'"},
       // integer
       {"http.max_connections", "0", "0 is below the minimum 1"},
       {"http.max_connections", "-5", "-5 is below the minimum 1"},

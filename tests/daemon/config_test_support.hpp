@@ -66,6 +66,7 @@ inline std::map<std::string, std::string> custom_values() {
       {"root", "/srv/fixture"},
       {"collectors.include_idle_virtual_disks", "true"},
       {"collectors.include_pseudo_filesystems", "true"},
+      {"collectors.tree_hosts", "web=/srv/web-root"},
       {"intervals.host", "90s"},
       {"intervals.system", "250ms"},
       {"intervals.cpu", "500ms"},
@@ -122,6 +123,7 @@ inline Config custom_config() {
   c.root = "/srv/fixture";
   c.collectors.include_idle_virtual_disks = true;
   c.collectors.include_pseudo_filesystems = true;
+  c.collectors.tree_hosts = "web=/srv/web-root";
   c.intervals[Family::host] = 90s;
   c.intervals[Family::system] = 250ms;
   c.intervals[Family::cpu] = 500ms;

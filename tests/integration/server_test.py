@@ -224,7 +224,7 @@ class Routes(unittest.TestCase):
         values = {"sort": "-cpu_percent", "order": "desc", "user": "root", "name": "hyperiond", "state": "S,R",
                   "limit": "5", "offset": "0", "protocol": "tcp", "port": "22", "local_port": "22",
                   "remote_port": "22", "pid": "1", "action": "login", "outcome": "success", "since": "0",
-                  "until": "4102444800000"}
+                  "until": "4102444800000", "host": "local"}
         for path, ops in json.loads(body)["paths"].items():
             for op in ops.values():
                 for p in op["parameters"]:

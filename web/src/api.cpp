@@ -457,7 +457,9 @@ void register_api(Router& router, ApiContext context) {
   auto api = std::make_shared<Api>(std::move(context));
   router.add({"GET", "/healthz", "Liveness: 200 while samples are fresh and the database answers, 503 otherwise", "public",
               [api](const HttpRequest&, const RouteParams&) {
-                const auto s = api->ctx_.snapshot("local");
+                // This host: the first configured.
+                const auto ids = api->ctx_.hosts();
+                const auto s = ids.empty() ? nullptr : api->ctx_.snapshot(ids.front());
                 const auto now = api->ctx_.now_ms();
                 std::string out;
                 JsonWriter w(out);

@@ -87,14 +87,11 @@ std::optional<double> os_version_number(std::string_view version_id) {
   return v;
 }
 
-void render_host(std::string& out, const Snapshot& s, const MetricsOptions& options) {
+void render_host(std::string& out, const Snapshot& s) {
   std::uint64_t boot = s.system ? s.system->boot_time_seconds : 0;
   if (boot == 0 && s.host_info) boot = s.host_info->boot_time_seconds;
   if (boot != 0) {
     Family(out, "node_boot_time_seconds", kGauge, "Node boot time, in unixtime.").add(boot);
-  }
-  if (options.now_seconds > 0) {
-    Family(out, "node_time_seconds", kGauge, "System time in seconds since epoch (1970).").add(options.now_seconds);
   }
   if (!s.host_info) return;
   const auto& h = *s.host_info;
@@ -303,8 +300,7 @@ std::vector<const ProcessSample*> top_processes(const std::vector<ProcessSample>
   return top;
 }
 
-void render_processes(std::string& out, const Snapshot& s, const SelfMetrics& self, const MetricsOptions& options) {
-  const ProcessSample* me = nullptr;
+void render_processes(std::string& out, const Snapshot& s, const MetricsOptions& options) {
   if (s.processes) {
     const auto& ps = *s.processes;
     Family(out, "node_processes_pids", kGauge, "Number of PIDs").add(ps.processes.size());
@@ -354,14 +350,19 @@ void render_processes(std::string& out, const Snapshot& s, const SelfMetrics& se
       }
     }
 
-    if (options.self_pid > 0) {
-      const auto it = std::lower_bound(ps.processes.begin(), ps.processes.end(), options.self_pid,
-                                       [](const ProcessSample& p, std::int32_t pid) { return p.pid < pid; });
-      if (it != ps.processes.end() && it->pid == options.self_pid) me = &*it;
-    }
   }
+}
 
-  // The standard process_* families of client libraries, for the daemon itself.
+// The standard process_* families of client libraries, for the daemon itself (found in the
+// process list of its own host by pid).
+void render_self_process(std::string& out, const Snapshot& s, const SelfMetrics& self, const MetricsOptions& options) {
+  const ProcessSample* me = nullptr;
+  if (s.processes && options.self_pid > 0) {
+    const auto& ps = *s.processes;
+    const auto it = std::lower_bound(ps.processes.begin(), ps.processes.end(), options.self_pid,
+                                     [](const ProcessSample& p, std::int32_t pid) { return p.pid < pid; });
+    if (it != ps.processes.end() && it->pid == options.self_pid) me = &*it;
+  }
   if (me) {
     const std::uint32_t hz =
         s.host_info && s.host_info->clock_ticks_per_second != 0 ? s.host_info->clock_ticks_per_second : 100;
@@ -833,21 +834,35 @@ std::string hwmon_clean_name(std::string_view name) {
   return out.substr(first, last - first + 1);
 }
 
-std::string render_metrics(const collectors::Snapshot& snapshot, const SelfMetrics& self,
-                           const MetricsOptions& options) {
+std::string render_host_metrics(const collectors::Snapshot& snapshot, const MetricsOptions& options) {
   std::string out;
   out.reserve(estimate_series(snapshot, std::min(options.top_processes, kMaxTopProcesses)) * kBytesPerSeries);
-  render_host(out, snapshot, options);
+  render_host(out, snapshot);
   render_system(out, snapshot);
   render_cpu(out, snapshot);
   render_memory(out, snapshot);
-  render_processes(out, snapshot, self, options);
+  render_processes(out, snapshot, options);
   render_network(out, snapshot);
   render_sockets(out, snapshot);
   render_disks(out, snapshot);
   render_filesystems(out, snapshot);
   render_sensors(out, snapshot);
+  return out;
+}
+
+void render_daemon_metrics(std::string& out, const collectors::Snapshot& snapshot, const SelfMetrics& self,
+                           const MetricsOptions& options) {
+  if (options.now_seconds > 0) {
+    Family(out, "node_time_seconds", kGauge, "System time in seconds since epoch (1970).").add(options.now_seconds);
+  }
+  render_self_process(out, snapshot, self, options);
   render_self(out, self);
+}
+
+std::string render_metrics(const collectors::Snapshot& snapshot, const SelfMetrics& self,
+                           const MetricsOptions& options) {
+  std::string out = render_host_metrics(snapshot, options);
+  render_daemon_metrics(out, snapshot, self, options);
   return out;
 }
 

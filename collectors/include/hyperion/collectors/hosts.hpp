@@ -17,7 +17,8 @@
 
 namespace hyperion::collectors {
 
-enum class HostKind : std::uint8_t { local, ssh, fixture };
+// local: this machine; tree: a directory laid out like a root file system; ssh: polled over SSH.
+enum class HostKind : std::uint8_t { local, ssh, tree };
 std::string_view to_string(HostKind kind) noexcept;
 
 // starting: no snapshot yet; up: the latest is fresh; stale: it is older than the host's

@@ -68,6 +68,7 @@ struct HttpLimits {
 struct CollectorSettings {
   bool include_idle_virtual_disks = false;
   bool include_pseudo_filesystems = false;
+  std::string tree_hosts;  // "ID=DIR, ID=DIR": more hosts read from directory trees
 
   bool operator==(const CollectorSettings&) const = default;
 };
@@ -143,6 +144,15 @@ struct Config {
 };
 
 collectors::CollectorOptions collector_options(const Config& config);
+
+// A host read from a directory tree (collectors.tree_hosts).
+struct TreeHost {
+  std::string id;
+  std::string dir;
+};
+// Parses "ID=DIR, ID=DIR"; nullopt with the reason when an item is malformed, an id is not a
+// valid host id or is repeated.
+std::optional<std::vector<TreeHost>> parse_tree_hosts(std::string_view list, std::string* why = nullptr);
 
 enum class Action { run, once, print_config, help, version };
 

@@ -39,6 +39,14 @@ struct MetricsOptions {
   double now_seconds = 0;
 };
 
+// The host's part: every family of the snapshot. It depends on the snapshot alone (and on
+// top_processes), so a server renders it once per snapshot and shares it between scrapes.
+std::string render_host_metrics(const collectors::Snapshot& snapshot, const MetricsOptions& options);
+// The scrape's part, appended to `out`: node_time_seconds, the daemon's own process_* families
+// (from `snapshot`, the daemon's host) and its hyperion_* counters.
+void render_daemon_metrics(std::string& out, const collectors::Snapshot& snapshot, const SelfMetrics& self,
+                           const MetricsOptions& options);
+// Both, as one body.
 std::string render_metrics(const collectors::Snapshot& snapshot, const SelfMetrics& self,
                            const MetricsOptions& options);
 
