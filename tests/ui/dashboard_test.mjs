@@ -3,7 +3,8 @@
 //   node dashboard_test.mjs                 (every case)
 // Environment: HYPERIOND (the binary), HYPERION_UI_ARTIFACTS (where screenshots go).
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { Daemon, addUser, check, launch, login, openPage, screenshotPath, sleep, until, user } from './harness.mjs';
 
@@ -335,6 +336,41 @@ const cases = {
       }
       page.assertClean();
       await page.context().close();
+    }
+  },
+
+  // The host switcher: absent with one host; with a second (a captured tree) it lists both,
+  // switching shows the other host's data on every page, and the choice survives a reload.
+  async hosts({ browser, daemon }) {
+    const single = await openPage(browser);
+    await signedIn(single, daemon);
+    await sleep(500);
+    check((await single.$('[data-field="host-switcher"]')) === null, 'no switcher with one host');
+    single.assertClean();
+
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/debian12-6.18-x86_64');
+    const two = await Daemon.start(0, null, ['--collectors-tree-hosts', `fixture=${fixture}`]);
+    try {
+      const page = await openPage(browser);
+      await signedIn(page, two);
+      await page.waitForSelector('[data-field="host-switcher"]');
+      const options = await page.$$eval('[data-field="host-switcher"] option', (o) => o.map((x) => x.value));
+      check(JSON.stringify(options) === JSON.stringify(['local', 'fixture']), `both hosts listed: ${options}`);
+      await until('this host in the header', async () => (await page.textContent('[data-field="host"]')) === hostname());
+      await page.selectOption('[data-field="host-switcher"]', 'fixture');
+      await until('the fixture host in the header', async () => (await page.textContent('[data-field="host"]')) === 'fixture-host');
+      await page.goto(`${two.url}#/processes`);
+      await until('the fixture host\'s processes', async () => {
+        const pids = await columnValues(page, 0);
+        return pids.length > 0 && pids.includes('4984') && !pids.includes(String(two.proc.pid));
+      });
+      await page.reload();
+      await waitForLive(page);
+      await until('the choice remembered', async () => (await page.textContent('[data-field="host"]')) === 'fixture-host');
+      check((await page.$eval('[data-field="host-switcher"]', (s) => s.value)) === 'fixture', 'the switcher shows the choice');
+      page.assertClean();
+    } finally {
+      await two.stop();
     }
   },
 

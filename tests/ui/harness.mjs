@@ -52,12 +52,13 @@ export function addUser(dataDir, name, role, password, extra = []) {
 export class Daemon {
   // port 0: the kernel picks one, read back from the log. `dir`: reuse a data directory (a
   // restart keeps its accounts).
-  static async start(port = 0, dir = null) {
+  // extra: more command-line arguments.
+  static async start(port = 0, dir = null, extra = []) {
     const d = new Daemon();
     d.dir = dir || mkdtempSync(join(tmpdir(), 'hyperion-ui-'));
     d.log = '';
     if (!dir) addUser(join(d.dir, 'var'), user.name, 'admin', user.password);
-    d.proc = spawn(hyperiond, ['--listen', `127.0.0.1:${port}`, '--data-dir', join(d.dir, 'var'), ...authFast], {
+    d.proc = spawn(hyperiond, ['--listen', `127.0.0.1:${port}`, '--data-dir', join(d.dir, 'var'), ...authFast, ...extra], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, JOURNAL_STREAM: '' },
     });

@@ -13,6 +13,14 @@ export class History {
     this.interval = null; // seconds: a moving average of the spacing between samples
   }
 
+  // Forgets every sample (another host is shown); listeners are told.
+  clear() {
+    this.t = [];
+    this.columns = new Map();
+    this.interval = null;
+    for (const fn of this.listeners) fn(this);
+  }
+
   column(name) {
     let c = this.columns.get(name);
     if (!c) {

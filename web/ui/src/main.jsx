@@ -15,7 +15,7 @@ import { Network } from './pages/network.jsx';
 import { Overview } from './pages/overview.jsx';
 import { Processes } from './pages/processes.jsx';
 import { Profile } from './pages/profile.jsx';
-import { live, startRecording, useConnection, useTopic } from './state.js';
+import { live, selectHost, startRecording, useConnection, useHost, useHosts, useTopic } from './state.js';
 
 const pages = [
   { path: 'overview', title: 'Overview', component: Overview },
@@ -111,6 +111,26 @@ function useTheme() {
   return [choice, setChoice, theme];
 }
 
+// Which host the pages show: only when the daemon serves more than one.
+function HostSwitcher() {
+  const hosts = useHosts();
+  const selected = useHost();
+  if (hosts.length < 2) return null;
+  return (
+    <label class="host-switcher">
+      <span class="visually-hidden">Host</span>
+      <select data-field="host-switcher" value={selected} onChange={(e) => selectHost(e.currentTarget.value)}>
+        {hosts.map((h) => (
+          <option key={h.id} value={h.id}>
+            {h.display_name && h.display_name !== h.id ? `${h.id} (${h.display_name})` : h.id}
+            {h.state !== 'up' ? ` · ${h.state}` : ''}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function Dashboard({ choice, setChoice, theme }) {
   const path = useRoute();
   const host = useTopic('host');
@@ -128,6 +148,7 @@ function Dashboard({ choice, setChoice, theme }) {
           <span class="brand-name">Hyperion</span>
           {host && <span class="host" data-field="host">{host.data.hostname}</span>}
         </a>
+        <HostSwitcher />
         <nav class="tabs" aria-label="Pages">
           {visible
             .filter((p) => !p.hidden)

@@ -4,10 +4,64 @@
 import { useEffect, useState } from 'preact/hooks';
 import { History } from './history.js';
 import { LiveClient, liveUrl } from './live.js';
-import { refresh, token } from './auth.js';
+import { api, refresh, token } from './auth.js';
+import { load, save } from './prefs.js';
 
-export const host = 'local';
-export const topic = (family) => `hosts/${host}/${family}`;
+// The host every page shows. The daemon's own host is the first of /api/v1/hosts; a choice
+// made in the host switcher is remembered, and forgotten when that host is no longer listed.
+let currentHost = load('host', null) || 'local';
+const hostListeners = new Set();
+
+export function selectedHost() {
+  return currentHost;
+}
+
+export function selectHost(id) {
+  if (id === currentHost) return;
+  currentHost = id;
+  save('host', id);
+  restartRecording();
+  for (const fn of hostListeners) fn(id);
+}
+
+export const topic = (family, host = currentHost) => `hosts/${host}/${family}`;
+
+// The selected host, re-rendering the component when it changes.
+export function useHost() {
+  const [h, setH] = useState(currentHost);
+  useEffect(() => {
+    hostListeners.add(setH);
+    setH(currentHost);
+    return () => hostListeners.delete(setH);
+  }, []);
+  return h;
+}
+
+// The configured hosts (id, display_name, kind, state, hostname), polled every 10 s.
+export function useHosts() {
+  const [hosts, setHosts] = useState([]);
+  useEffect(() => {
+    let stopped = false;
+    const poll = async () => {
+      try {
+        const body = await api('/api/v1/hosts');
+        if (stopped) return;
+        setHosts(body.hosts);
+        const ids = body.hosts.map((x) => x.id);
+        if (ids.length && !ids.includes(currentHost)) selectHost(ids[0]);
+      } catch {
+        // the connection indicator tells; keep the last list
+      }
+    };
+    poll();
+    const timer = setInterval(poll, 10000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+  return hosts;
+}
 
 // A socket refused for its credentials: renew the session (the next connection carries the new
 // cookie); if that fails, the session is over and the app shows its login screen.
@@ -77,21 +131,31 @@ function recordDisks(frame) {
   histories.disks.push(frame.timestamp_ms, values);
 }
 
-let recording = false;
+let recording = null;  // the unsubscribe functions while recording
 
 export function startRecording() {
   if (recording) return;
-  recording = true;
-  live.subscribe(topic('cpu'), recordCpu);
-  live.subscribe(topic('memory'), recordMemory);
-  live.subscribe(topic('load'), recordLoad);
-  live.subscribe(topic('network'), recordNetwork);
-  live.subscribe(topic('disks'), recordDisks);
+  recording = [
+    live.subscribe(topic('cpu'), recordCpu),
+    live.subscribe(topic('memory'), recordMemory),
+    live.subscribe(topic('load'), recordLoad),
+    live.subscribe(topic('network'), recordNetwork),
+    live.subscribe(topic('disks'), recordDisks),
+  ];
+}
+
+// Another host: its own histories, from now on.
+function restartRecording() {
+  if (!recording) return;
+  for (const stop of recording) stop?.();
+  recording = null;
+  for (const h of Object.values(histories)) h.clear();
+  startRecording();
 }
 
 // The latest frame of a topic, re-rendering the component on each new one.
 export function useTopic(family, intervalMs = null) {
-  const name = topic(family);
+  const name = topic(family, useHost());
   const [frame, setFrame] = useState(() => live.latest(name));
   useEffect(() => live.subscribe(name, setFrame, intervalMs), [name, intervalMs]);
   return frame;
