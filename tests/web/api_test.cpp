@@ -59,7 +59,7 @@ TEST_CASE("openapi_document: every route of the table, with its methods and para
     const auto& op = doc["paths"][r.pattern][r.method == "GET" ? "get" : "post"];
     REQUIRE(op.is_object());
     CHECK(op["summary"] == r.summary);
-    CHECK(op["x-required-role"] == r.role);
+    CHECK(op["x-required-role"] == std::string(to_string(r.role)));
     std::size_t query = 0;
     for (const auto& p : op["parameters"]) query += p["in"] == "query" ? 1u : 0u;
     CHECK(query == r.query_parameters.size());

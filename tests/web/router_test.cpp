@@ -12,8 +12,8 @@ Handler ok() {
 
 TEST_CASE("Router::match: literal and captured segments", "[web][router]") {
   Router r;
-  r.add({"GET", "/api/v1/hosts/{host}/processes/{pid}", "", "viewer", ok()});
-  r.add({"GET", "/api/v1/hosts", "", "viewer", ok()});
+  r.add({"GET", "/api/v1/hosts/{host}/processes/{pid}", "", hyperion::auth::Role::viewer, ok()});
+  r.add({"GET", "/api/v1/hosts", "", hyperion::auth::Role::viewer, ok()});
   const auto m = r.match("GET", "/api/v1/hosts/local/processes/42");
   REQUIRE(m.route);
   CHECK(m.params.get("host") == "local");
@@ -25,8 +25,8 @@ TEST_CASE("Router::match: literal and captured segments", "[web][router]") {
 
 TEST_CASE("Router::match: HEAD answers through GET; other methods get 405 with Allow", "[web][router]") {
   Router r;
-  r.add({"GET", "/x", "", "viewer", ok()});
-  r.add({"POST", "/x", "", "operator", ok()});
+  r.add({"GET", "/x", "", hyperion::auth::Role::viewer, ok()});
+  r.add({"POST", "/x", "", hyperion::auth::Role::operator_, ok()});
   CHECK(r.match("HEAD", "/x").route);
   const auto m = r.match("DELETE", "/x");
   CHECK_FALSE(m.route);

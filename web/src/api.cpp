@@ -455,7 +455,7 @@ HttpResponse list_sockets(Api& api, const HttpRequest& req, const RouteParams& p
 
 void register_api(Router& router, ApiContext context) {
   auto api = std::make_shared<Api>(std::move(context));
-  router.add({"GET", "/healthz", "Liveness: 200 while samples are fresh and the database answers, 503 otherwise", "public",
+  router.add({"GET", "/healthz", "Liveness: 200 while samples are fresh and the database answers, 503 otherwise", kPublic,
               [api](const HttpRequest&, const RouteParams&) {
                 // This host: the first configured.
                 const auto ids = api->ctx_.hosts();
@@ -482,7 +482,7 @@ void register_api(Router& router, ApiContext context) {
                 r.status = fresh && !storage ? 200 : 503;
                 return r;
               }});
-  router.add({"GET", "/api/v1/hosts", "Every host: id, display name, kind (local, ssh), state (starting, up, stale), identity, latest sample time", "viewer",
+  router.add({"GET", "/api/v1/hosts", "Every host: id, display name, kind (local, ssh), state (starting, up, stale), identity, latest sample time", auth::Role::viewer,
               [api](const HttpRequest& req, const RouteParams&) {
                 QueryParams q;
                 if (auto e = read_query(req, {}, q)) return *e;
@@ -527,20 +527,20 @@ void register_api(Router& router, ApiContext context) {
   // The family table's views; processes and sockets have query filters and routes of their own.
   for (const auto& view : family_views()) {
     if (view.table_route) {
-      Route route{"GET", base + "/" + std::string(view.name), std::string(view.summary), "viewer",
+      Route route{"GET", base + "/" + std::string(view.name), std::string(view.summary), auth::Role::viewer,
                   view_handler(api, view)};
       route.family_view = std::string(view.name);
       router.add(std::move(route));
     } else if (view.name == "processes") {
-      Route list{"GET", base + "/processes", std::string(view.summary), "viewer",
+      Route list{"GET", base + "/processes", std::string(view.summary), auth::Role::viewer,
                  [api](const HttpRequest& r, const RouteParams& p) { return list_processes(*api, r, p); },
                  {"sort", "order", "user", "name", "state", "limit", "offset"}};
       list.family_view = "processes";
       router.add(std::move(list));
-      router.add({"GET", base + "/processes/{pid}", "One process in detail", "viewer",
+      router.add({"GET", base + "/processes/{pid}", "One process in detail", auth::Role::viewer,
                   [api](const HttpRequest& r, const RouteParams& p) { return one_process(*api, r, p); }});
     } else if (view.name == "sockets") {
-      Route list{"GET", base + "/sockets", std::string(view.summary), "viewer",
+      Route list{"GET", base + "/sockets", std::string(view.summary), auth::Role::viewer,
                  [api](const HttpRequest& r, const RouteParams& p) { return list_sockets(*api, r, p); },
                  {"protocol", "state", "port", "local_port", "remote_port", "pid"}};
       list.family_view = "sockets";
@@ -550,7 +550,7 @@ void register_api(Router& router, ApiContext context) {
   router.add({"GET", "/api/v1/live",
               "Live data over a WebSocket: subscribe to topics hosts/{host}/{family} (see docs/LIVE.md); a plain GET "
               "answers 426",
-              "viewer", [](const HttpRequest&, const RouteParams&) {
+              auth::Role::viewer, [](const HttpRequest&, const RouteParams&) {
                 auto r = problem(426, "upgrade-required", "Upgrade required",
                                  "/api/v1/live speaks WebSocket: send an Upgrade: websocket request");
                 r.headers.emplace_back("Upgrade", "websocket");
@@ -558,7 +558,7 @@ void register_api(Router& router, ApiContext context) {
                 return r;
               }});
   const Router* table = &router;
-  router.add({"GET", "/api/v1/openapi.json", "This document", "public",
+  router.add({"GET", "/api/v1/openapi.json", "This document", kPublic,
               [table](const HttpRequest&, const RouteParams&) { return json(openapi_document(*table)); }});
 }
 

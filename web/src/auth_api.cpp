@@ -145,9 +145,9 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
   const auto now_ms = [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   };
-  const auto add = [&](std::string method, std::string pattern, std::string summary, std::string role, Handler h,
+  const auto add = [&](std::string method, std::string pattern, std::string summary, Access role, Handler h,
                        bool before_password_change = false, std::vector<std::string> query = {}) {
-    Route r{std::move(method), std::move(pattern), std::move(summary), std::move(role), std::move(h), std::move(query)};
+    Route r{std::move(method), std::move(pattern), std::move(summary), role, std::move(h), std::move(query)};
     r.blocking = true;
     r.before_password_change = before_password_change;
     router.add(std::move(r));
@@ -156,7 +156,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
   // --- sessions
 
   add("POST", "/api/v1/auth/login", "Log in: {username, password, otp}; returns access and refresh tokens (and cookies)",
-      "public", [&auth, options](const HttpRequest& req, const RouteParams&) {
+      kPublic, [&auth, options](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"username", json::value_t::string, true, 64}, {"password", json::value_t::string, true, 1024},
                                      {"otp", json::value_t::string, false, 32}},
@@ -171,7 +171,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
       });
 
   add("POST", "/api/v1/auth/refresh",
-      "New tokens for a refresh token ({refresh_token}, or the cookie); the old one is spent", "public",
+      "New tokens for a refresh token ({refresh_token}, or the cookie); the old one is spent", kPublic,
       [&auth, options](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"refresh_token", json::value_t::string, false, 128}}, body, true)) return *e;
@@ -196,7 +196,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         return tokens_response(std::get<Tokens>(r), options);
       });
 
-  add("POST", "/api/v1/auth/logout", "Log out: ends this session (its refresh tokens) and clears the cookies", "viewer",
+  add("POST", "/api/v1/auth/logout", "Log out: ends this session (its refresh tokens) and clears the cookies", auth::Role::viewer,
       [&auth, options](const HttpRequest& req, const RouteParams&) {
         auth.logout(*req.principal, req.remote_address);
         auto r = json_response(200, json{{"logged_out", true}});
@@ -205,7 +205,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
       },
       true);
 
-  add("GET", "/api/v1/auth/me", "Who the credentials belong to", "viewer",
+  add("GET", "/api/v1/auth/me", "Who the credentials belong to", auth::Role::viewer,
       [&auth](const HttpRequest& req, const RouteParams&) {
         const auto& p = *req.principal;
         const auto u = auth.get_user(p.username);
@@ -220,7 +220,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
 
   add("POST", "/api/v1/auth/password",
       "Change your password: {current_password, new_password}; returns new tokens when the refresh cookie is sent",
-      "viewer",
+      auth::Role::viewer,
       [&auth, options](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"current_password", json::value_t::string, true, 1024},
@@ -247,7 +247,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
   // --- second factor
 
   add("POST", "/api/v1/auth/totp",
-      "Start enrolling a TOTP second factor: {password}; returns the secret and an otpauth:// URI", "viewer",
+      "Start enrolling a TOTP second factor: {password}; returns the secret and an otpauth:// URI", auth::Role::viewer,
       [&auth](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"password", json::value_t::string, true, 1024}}, body)) return *e;
@@ -259,7 +259,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
       });
 
   add("POST", "/api/v1/auth/totp/confirm", "Confirm the enrolment with a first code: {code}; returns 10 recovery codes",
-      "viewer", [&auth](const HttpRequest& req, const RouteParams&) {
+      auth::Role::viewer, [&auth](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"code", json::value_t::string, true, 16}}, body)) return *e;
         const auto r = auth.confirm_totp(actor_of(req), body["code"].get<std::string>());
@@ -267,7 +267,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         return json_response(200, json{{"recovery_codes", std::get<std::vector<std::string>>(r)}});
       });
 
-  add("DELETE", "/api/v1/auth/totp", "Remove your second factor: {password}", "viewer",
+  add("DELETE", "/api/v1/auth/totp", "Remove your second factor: {password}", auth::Role::viewer,
       [&auth](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"password", json::value_t::string, true, 1024}}, body)) return *e;
@@ -278,7 +278,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
 
   // --- API tokens
 
-  add("GET", "/api/v1/auth/tokens", "Your API tokens (never their values)", "viewer",
+  add("GET", "/api/v1/auth/tokens", "Your API tokens (never their values)", auth::Role::viewer,
       [&auth](const HttpRequest& req, const RouteParams&) {
         json list = json::array();
         for (const auto& t : auth.list_api_tokens(req.principal->user_id)) list.push_back(token_json(t));
@@ -286,7 +286,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
       });
 
   add("POST", "/api/v1/auth/tokens",
-      "Create an API token: {name, role, expires_in_days, password}; the token is in this response only", "viewer",
+      "Create an API token: {name, role, expires_in_days, password}; the token is in this response only", auth::Role::viewer,
       [&auth, now_ms](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"name", json::value_t::string, true, 64}, {"role", json::value_t::string, false, 16},
@@ -313,7 +313,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         return json_response(201, j);
       });
 
-  add("DELETE", "/api/v1/auth/tokens/{id}", "Revoke an API token", "viewer",
+  add("DELETE", "/api/v1/auth/tokens/{id}", "Revoke an API token", auth::Role::viewer,
       [&auth](const HttpRequest& req, const RouteParams& params) {
         const auto id = parse_int(params.get("id"));
         if (!id || *id <= 0) return problem(400, "bad-id", "Bad token id", fmt::format("'{}' is not a token id", params.get("id")));
@@ -324,14 +324,14 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
 
   // --- users (admin)
 
-  add("GET", "/api/v1/users", "Every user", "admin", [&auth](const HttpRequest&, const RouteParams&) {
+  add("GET", "/api/v1/users", "Every user", auth::Role::admin, [&auth](const HttpRequest&, const RouteParams&) {
     json list = json::array();
     for (const auto& u : auth.list_users()) list.push_back(user_json(u));
     return json_response(200, json{{"users", list}});
   });
 
   add("POST", "/api/v1/users",
-      "Create a user: {name, display_name, role, password, must_change_password (default true)}", "admin",
+      "Create a user: {name, display_name, role, password, must_change_password (default true)}", auth::Role::admin,
       [&auth](const HttpRequest& req, const RouteParams&) {
         json body;
         if (auto e = read_body(req, {{"name", json::value_t::string, true, 64}, {"display_name", json::value_t::string, false, 128},
@@ -350,13 +350,13 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         return json_response(201, user_json(std::get<UserInfo>(r)));
       });
 
-  add("GET", "/api/v1/users/{name}", "One user", "admin", [&auth](const HttpRequest&, const RouteParams& params) {
+  add("GET", "/api/v1/users/{name}", "One user", auth::Role::admin, [&auth](const HttpRequest&, const RouteParams& params) {
     const auto r = auth.get_user(params.get("name"));
     if (const auto* e = failed(r)) return from_error(*e);
     return json_response(200, user_json(std::get<UserInfo>(r)));
   });
 
-  add("PATCH", "/api/v1/users/{name}", "Change a user: {display_name, role, enabled}", "admin",
+  add("PATCH", "/api/v1/users/{name}", "Change a user: {display_name, role, enabled}", auth::Role::admin,
       [&auth](const HttpRequest& req, const RouteParams& params) {
         json body;
         if (auto e = read_body(req, {{"display_name", json::value_t::string, false, 128}, {"role", json::value_t::string, false, 16},
@@ -376,7 +376,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         return json_response(200, user_json(std::get<UserInfo>(r)));
       });
 
-  add("DELETE", "/api/v1/users/{name}", "Delete a user (and their sessions and tokens)", "admin",
+  add("DELETE", "/api/v1/users/{name}", "Delete a user (and their sessions and tokens)", auth::Role::admin,
       [&auth](const HttpRequest& req, const RouteParams& params) {
         const auto r = auth.delete_user(actor_of(req), params.get("name"));
         if (const auto* e = failed(r)) return from_error(*e);
@@ -384,7 +384,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
       });
 
   add("POST", "/api/v1/users/{name}/password",
-      "Set a user's password: {password, temporary (default true: must change it at next login)}", "admin",
+      "Set a user's password: {password, temporary (default true: must change it at next login)}", auth::Role::admin,
       [&auth](const HttpRequest& req, const RouteParams& params) {
         json body;
         if (auto e = read_body(req, {{"password", json::value_t::string, true, 1024}, {"temporary", json::value_t::boolean, false}},
@@ -397,7 +397,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
         return json_response(200, json{{"changed", true}});
       });
 
-  add("POST", "/api/v1/users/{name}/reset-2fa", "Remove a user's second factor (a lost phone)", "admin",
+  add("POST", "/api/v1/users/{name}/reset-2fa", "Remove a user's second factor (a lost phone)", auth::Role::admin,
       [&auth](const HttpRequest& req, const RouteParams& params) {
         const auto r = auth.reset_totp(actor_of(req), params.get("name"));
         if (const auto* e = failed(r)) return from_error(*e);
@@ -405,7 +405,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
       });
 
   add("POST", "/api/v1/users/{name}/unlock",
-      "Forget a user's failed logins from every address (lifts the login throttle)", "admin",
+      "Forget a user's failed logins from every address (lifts the login throttle)", auth::Role::admin,
       [&auth](const HttpRequest& req, const RouteParams& params) {
         const auto r = auth.unlock_user(actor_of(req), params.get("name"));
         if (const auto* e = failed(r)) return from_error(*e);
@@ -415,7 +415,7 @@ void register_auth_api(Router& router, AuthService& auth, AuthApiOptions options
   // --- audit (admin)
 
   add("GET", "/api/v1/audit", "The audit log, newest first; filter by user, action (a prefix ending in '.'), outcome, time",
-      "admin",
+      auth::Role::admin,
       [&auth](const HttpRequest& req, const RouteParams&) {
         QueryParams q;
         if (!parse_query(req.query, q)) return problem(400, "bad-parameter", "Bad query parameter", "malformed query string");

@@ -56,7 +56,7 @@ HttpResponse serve(const EmbeddedAsset& a, const HttpRequest& req) {
 }  // namespace
 
 void register_dashboard(Router& router) {
-  router.add({"GET", "/", "The dashboard (HTML; its scripts and styles are under /assets/)", "public",
+  router.add({"GET", "/", "The dashboard (HTML; its scripts and styles are under /assets/)", kPublic,
               [](const HttpRequest& req, const RouteParams&) {
                 if (const auto* a = find_asset("/")) return serve(*a, req);
                 return problem(404, "no-dashboard", "No dashboard",
@@ -64,7 +64,7 @@ void register_dashboard(Router& router) {
                                "under /api/v1/ and described at /api/v1/openapi.json");
               }});
   router.add({"GET", "/assets/{file}", "A file of the dashboard: script, style or icon, named by its content hash",
-              "public", [](const HttpRequest& req, const RouteParams& params) {
+              kPublic, [](const HttpRequest& req, const RouteParams& params) {
                 const auto path = fmt::format("/assets/{}", params.get("file"));
                 if (const auto* a = find_asset(path)) return serve(*a, req);
                 return problem(404, "not-found", "Not found", fmt::format("no dashboard file at {}", path));

@@ -323,17 +323,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // The route's role against the request's credentials: 401 without any, 403 with too little,
   // 403 until a temporary password is changed, 403 for a cookie without its CSRF header.
   static std::optional<HttpResponse> authorize(const Route& route, const HttpRequest& hr) {
-    if (route.role == "public") return std::nullopt;
+    if (route.role == kPublic) return std::nullopt;
     if (!hr.principal) {
       auto r = problem(401, "unauthenticated", "Authentication required",
                        "log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer TOKEN");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hyperion\"");
       return r;
     }
-    const auto need = auth::parse_role(route.role).value_or(auth::Role::admin);
+    const auto need = *route.role;
     if (!auth::role_allows(hr.principal->role, need)) {
       return problem(403, "forbidden", "Forbidden",
-                     fmt::format("{} {} needs the role {}; {} has {}", hr.method, route.pattern, route.role,
+                     fmt::format("{} {} needs the role {}; {} has {}", hr.method, route.pattern, to_string(route.role),
                                  hr.principal->username, auth::to_string(hr.principal->role)));
     }
     if (hr.principal->must_change_password && !route.before_password_change) {

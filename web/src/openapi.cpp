@@ -73,7 +73,7 @@ std::string openapi_document(const Router& router) {
       w.key(lower(r->method));
       w.begin_object();
       w.field("summary", r->summary);
-      w.field("x-required-role", r->role);
+      w.field("x-required-role", to_string(r->role));
       w.key("parameters");
       w.begin_array();
       for (const auto& name : path_parameters(pattern)) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 namespace hyperion::web {
+
+std::string_view to_string(const Access& access) { return access ? auth::to_string(*access) : "public"; }
 namespace {
 
 // Splits "/a/b/c" into segments; "" and "/" give none. A trailing slash is not a segment.

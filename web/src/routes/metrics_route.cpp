@@ -42,7 +42,7 @@ void register_metrics_route(Router& router, MetricsRouteContext context) {
   Route route{"GET", "/metrics",
               "Prometheus metrics of this host (node_exporter names where they exist, hyperion_* otherwise); "
               "?host=ID for another host's",
-              ctx->public_access ? "public" : "viewer",
+              ctx->public_access ? kPublic : Access(auth::Role::viewer),
               [ctx, cache](const HttpRequest& req, const RouteParams&) {
                 QueryParams q;
                 if (!parse_query(req.query, q)) {

@@ -76,7 +76,7 @@ class HttpServer {
   // The served certificate's notAfter (Unix seconds), 0 without TLS.
   std::int64_t tls_not_after() const noexcept;
 
-  // Requires credentials on every route whose role is not "public", and on /api/v1/live:
+  // Requires credentials on every route that is not kPublic, and on /api/v1/live:
   // a bearer token (access or API token) in Authorization, or the session cookie. Without
   // this call every route is open (tests of the server alone). Call before start().
   void require_auth(const auth::AuthService& auth);

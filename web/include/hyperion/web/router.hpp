@@ -5,11 +5,13 @@
 // OpenAPI document and, later, authorisation need: a summary and the role it requires.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "hyperion/auth/service.hpp"
 #include "hyperion/web/http.hpp"
 
 namespace hyperion::web {
@@ -21,11 +23,17 @@ struct RouteParams {
 
 using Handler = std::function<HttpResponse(const HttpRequest&, const RouteParams&)>;
 
+// Who may call a route: anyone (kPublic), or someone signed in with at least this role.
+using Access = std::optional<auth::Role>;
+inline constexpr Access kPublic = std::nullopt;
+// "public", "viewer", "operator", "admin" (OpenAPI's x-required-role, messages).
+std::string_view to_string(const Access& access);
+
 struct Route {
   std::string method;   // "GET" also answers HEAD
   std::string pattern;
   std::string summary;  // one line, for OpenAPI
-  std::string role;     // "public", "viewer", "operator", "admin"
+  Access role;          // kPublic or the least role it needs
   Handler handler;
   std::vector<std::string> query_parameters{};  // documented query parameters (OpenAPI)
   // Runs on the server's worker thread, not the network thread: the handler blocks (the
