@@ -14,6 +14,7 @@
 
 #include "hyperion/auth/crypto.hpp"
 #include "hyperion/auth/jwt.hpp"
+#include "hyperion/auth/schema.hpp"
 #include "hyperion/auth/service.hpp"
 
 using namespace hyperion::auth;
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
   if (!mkdtemp(dir)) return 1;
   {
     auto db = hyperion::storage::Database::open(std::string(dir) + "/h.db");
-    hyperion::storage::migrate(db, hyperion::storage::schema());
+    const std::array modules{hyperion::auth::schema()};
+    hyperion::storage::migrate(db, modules);
     AuthSettings settings;
     settings.password_cost = cost;
     settings.attempts_per_minute = 1'000'000;

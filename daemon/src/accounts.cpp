@@ -1,6 +1,8 @@
 #include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/clock.hpp"
 
+#include "hyperion/auth/schema.hpp"
+
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -109,7 +111,8 @@ std::unique_ptr<Accounts> open_accounts(const Config& config) {
                                          db_file.string()));
   }
   auto db = storage::Database::open(db_file);
-  storage::migrate(db, storage::schema());
+  const std::array modules{auth::schema()};
+  storage::migrate(db, modules);
   // secrets.key seals TOTP secrets and keys the hashes of API tokens, refresh tokens and
   // recovery codes. A new key would make all of them fail (TOTP users locked out with a 500):
   // when the database holds any, a missing key is an error to fix, not a thing to recreate.

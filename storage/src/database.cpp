@@ -213,4 +213,59 @@ int migrate(Database& db, std::span<const Migration> migrations) {
   return applied;
 }
 
+namespace {
+
+void ensure_versions_table(Database& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_versions (module TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT");
+}
+
+std::optional<int> stored_version(Database& db, std::string_view module) {
+  auto s = db.prepare("SELECT version FROM schema_versions WHERE module = ?");
+  s.bind(1, module);
+  if (!s.step()) return std::nullopt;
+  return static_cast<int>(s.int64(0));
+}
+
+}  // namespace
+
+int module_version(Database& db, std::string_view module) {
+  ensure_versions_table(db);
+  return stored_version(db, module).value_or(0);
+}
+
+int migrate(Database& db, std::span<const ModuleSchema> modules) {
+  ensure_versions_table(db);
+  int applied = 0;
+  for (const auto& m : modules) {
+    // A file from before schema_versions: the mirroring module's version is user_version.
+    const auto stored = stored_version(db, m.module);
+    const int current = stored ? *stored : (m.mirrors_user_version ? db.user_version() : 0);
+    const int latest = m.migrations.empty() ? 0 : m.migrations.back().version;
+    if (current > latest) {
+      throw StorageError(SQLITE_ERROR,
+                         fmt::format("database {} has schema version {} of {}, newer than this hyperiond knows ({}): "
+                                     "use a newer hyperiond, or restore a backup made by this version",
+                                     db.path().string(), current, m.module, latest));
+    }
+    const auto record = [&](int version) {
+      db.prepare("INSERT INTO schema_versions (module, version) VALUES (?, ?) "
+                 "ON CONFLICT (module) DO UPDATE SET version = excluded.version")
+          .bind(1, m.module)
+          .bind(2, version)
+          .run();
+      if (m.mirrors_user_version) db.exec(fmt::format("PRAGMA user_version = {}", version));
+    };
+    if (!stored && current > 0) db.transaction([&] { record(current); });
+    for (const auto& step : m.migrations) {
+      if (step.version <= current) continue;
+      db.transaction([&] {
+        db.exec(step.sql);
+        record(step.version);
+      });
+      ++applied;
+    }
+  }
+  return applied;
+}
+
 }  // namespace hyperion::storage

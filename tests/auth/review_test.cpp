@@ -4,6 +4,7 @@
 // audit log that a flood cannot grow without bound.
 #include <catch2/catch.hpp>
 
+#include "hyperion/auth/schema.hpp"
 #include "hyperion/auth/service.hpp"
 #include "hyperion/auth/totp.hpp"
 #include "temp_dir.hpp"
@@ -27,7 +28,8 @@ struct Fixture {
 
   explicit Fixture(AuthSettings settings = cheap()) {
     init_crypto();
-    hyperion::storage::migrate(db, hyperion::storage::schema());
+    const std::array modules{hyperion::auth::schema()};
+    hyperion::storage::migrate(db, modules);
     restart(settings);
   }
   // A new service over the same file and keys: what a daemon restart sees.

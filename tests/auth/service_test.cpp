@@ -1,3 +1,4 @@
+#include "hyperion/auth/schema.hpp"
 #include "hyperion/auth/service.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,7 +22,8 @@ struct Fixture {
 
   explicit Fixture(AuthSettings settings = cheap()) {
     init_crypto();
-    hyperion::storage::migrate(db, hyperion::storage::schema());
+    const std::array modules{hyperion::auth::schema()};
+    hyperion::storage::migrate(db, modules);
     auth = std::make_unique<AuthService>(db, SecretKey::from_bytes(random_bytes(32)), random_bytes(32), settings,
                                          [this] { return now; });
   }

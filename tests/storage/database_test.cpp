@@ -40,7 +40,7 @@ TEST_CASE("Database::open: a file that is not a database is a clear error", "[st
   std::ofstream(dir / "junk.db") << "this is not an SQLite file, but it is long enough to have a header............";
   try {
     auto db = Database::open(dir / "junk.db");
-    migrate(db, schema());
+    migrate(db, kTwoMigrations);
     FAIL("no error");
   } catch (const StorageError& e) {
     CHECK(std::string(e.what()).find("not a database") != std::string::npos);
@@ -88,16 +88,59 @@ TEST_CASE("migrate: a failing migration leaves the previous version intact", "[s
   CHECK_THROWS(db.prepare("SELECT x FROM t"));  // the half-applied ALTER was rolled back
 }
 
-TEST_CASE("migrate: Hyperion's own schema applies to an empty file", "[storage][database]") {
+namespace {
+const std::array kOther{Migration{1, "another module's table", "CREATE TABLE other (v INTEGER) STRICT"}};
+}  // namespace
+
+TEST_CASE("migrate: modules keep their own versions; the first mirrors user_version", "[storage][database]") {
+  TempDir dir;
+  {
+    auto db = Database::open(dir / "h.db");
+    const std::array first{ModuleSchema{"main", std::span(kTwoMigrations).first(1), true}};
+    CHECK(migrate(db, first) == 1);
+    CHECK(db.user_version() == 1);
+    CHECK(module_version(db, "main") == 1);
+  }
+  auto db = Database::open(dir / "h.db");
+  const std::array both{ModuleSchema{"main", kTwoMigrations, true}, ModuleSchema{"other", kOther, false}};
+  CHECK(migrate(db, both) == 2);  // main's version 2 and other's version 1
+  CHECK(migrate(db, both) == 0);
+  CHECK(db.user_version() == 2);  // the mirroring module's, not the other's
+  CHECK(module_version(db, "main") == 2);
+  CHECK(module_version(db, "other") == 1);
+  CHECK(module_version(db, "never") == 0);
+  db.prepare("INSERT INTO other (v) VALUES (1)").run();
+}
+
+TEST_CASE("migrate: a file from before schema_versions continues from its user_version", "[storage][database]") {
+  TempDir dir;
+  {
+    auto db = Database::open(dir / "h.db");
+    CHECK(migrate(db, std::span(kTwoMigrations).first(1)) == 1);  // the old, single-schema way
+    db.prepare("INSERT INTO t (name) VALUES (?)").bind(1, "kept").run();
+  }
+  auto db = Database::open(dir / "h.db");
+  const std::array modules{ModuleSchema{"main", kTwoMigrations, true}, ModuleSchema{"other", kOther, false}};
+  CHECK(migrate(db, modules) == 2);  // main from 1 to 2 (not again from 0), other from 0 to 1
+  CHECK(module_version(db, "main") == 2);
+  auto s = db.prepare("SELECT name FROM t");
+  REQUIRE(s.step());
+  CHECK(s.text(0) == "kept");
+}
+
+TEST_CASE("migrate: a module newer in the file than in this binary is refused", "[storage][database]") {
   TempDir dir;
   auto db = Database::open(dir / "h.db");
-  CHECK(migrate(db, schema()) == static_cast<int>(schema().size()));
-  CHECK(db.user_version() == schema().back().version);
-  for (const auto* table : {"users", "recovery_codes", "refresh_tokens", "api_tokens", "audit"}) {
-    auto s = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?");
-    s.bind(1, table);
-    REQUIRE(s.step());
-    CHECK(s.int64(0) == 1);
+  const std::array newer{ModuleSchema{"main", kTwoMigrations, true}, ModuleSchema{"other", kOther, false}};
+  migrate(db, newer);
+  const std::array older{ModuleSchema{"main", kTwoMigrations, true},
+                         ModuleSchema{"other", std::span<const Migration>(), false}};
+  try {
+    migrate(db, older);
+    FAIL("no error");
+  } catch (const StorageError& e) {
+    CHECK(std::string(e.what()).find("schema version 1 of other, newer than this hyperiond knows (0)") !=
+          std::string::npos);
   }
 }
 

@@ -134,7 +134,20 @@ struct Migration {
 // old binary on it could lose data. Returns the number applied.
 int migrate(Database& db, std::span<const Migration> migrations);
 
-// Hyperion's schema, oldest first.
-std::span<const Migration> schema();
+// The migrations one module brings (auth now; history and alerts next), oldest first. Each
+// module's version is kept in the table schema_versions. The module whose tables came first
+// also keeps its version in PRAGMA user_version, as hyperiond did before modules had their own.
+struct ModuleSchema {
+  std::string_view module;
+  std::span<const Migration> migrations;
+  bool mirrors_user_version = false;
+};
+
+// Migrates each module in turn, each migration in its own transaction (with its version). A
+// module whose version in the file is newer than its last migration is refused, as above.
+// Returns the number of migrations applied.
+int migrate(Database& db, std::span<const ModuleSchema> modules);
+// A module's version in the file (0: none of its migrations applied).
+int module_version(Database& db, std::string_view module);
 
 }  // namespace hyperion::storage

@@ -1,9 +1,11 @@
 #include <array>
 
-#include "hyperion/storage/database.hpp"
+#include "hyperion/auth/schema.hpp"
 
-namespace hyperion::storage {
+namespace hyperion::auth {
 namespace {
+
+using storage::Migration;
 
 // Version 1: accounts, their second factor, sessions (refresh-token families), API tokens
 // and the audit log. Times are Unix milliseconds. Secrets are never stored in the clear:
@@ -119,6 +121,10 @@ constexpr std::array kMigrations{
 
 }  // namespace
 
-std::span<const Migration> schema() { return kMigrations; }
+storage::ModuleSchema schema() {
+  // Auth's tables were the whole schema before modules brought their own: its version is also
+  // the file's PRAGMA user_version, which older hyperiond binaries read.
+  return storage::ModuleSchema{"auth", kMigrations, true};
+}
 
-}  // namespace hyperion::storage
+}  // namespace hyperion::auth
