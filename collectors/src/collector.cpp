@@ -60,7 +60,8 @@ Collector::Collector(Source& source, std::string host, CollectorOptions options)
     : source_(source),
       host_(std::move(host)),
       options_(std::move(options)),
-      sampler_(source_.clock_ticks_per_second(), source_.page_size_bytes()) {
+      sampler_(source_.clock_ticks_per_second(), source_.page_size_bytes()),
+      cgroups_(options_.cgroups) {
   auto first = std::make_shared<Snapshot>();
   first->host = host_;
   latest_ = std::move(first);
@@ -94,6 +95,7 @@ std::shared_ptr<const Snapshot> Collector::collect(FamilySet families, double no
   if (want(Family::disks)) timed(Family::disks, [&] { collect_disks(*s, now); });
   if (want(Family::filesystems)) timed(Family::filesystems, [&] { collect_filesystems(*s); });
   if (want(Family::sensors)) timed(Family::sensors, [&] { collect_sensors(*s); });
+  if (want(Family::containers)) timed(Family::containers, [&] { collect_containers(*s, now); });
   source_.end_tick();
   s->sequence = ++sequence_;
   s->timestamp_ms = wall_ms;
@@ -386,6 +388,17 @@ bool Collector::collect_filesystems(Snapshot& s) {
   }
   s.filesystems = std::move(out);
   return true;
+}
+
+bool Collector::collect_containers(Snapshot& s, double now) {
+  auto out = std::make_shared<ContainersSample>();
+  std::string error;
+  // No hierarchy at all (a tree without sys/fs/cgroup) is an empty list with hierarchy "none",
+  // not an error; a cut at max_groups or a file that did not parse is.
+  const bool found = cgroups_.read(source_, now, *out, &error);
+  if (found && !error.empty()) fail(s, Family::containers, error);
+  s.containers = std::move(out);
+  return found;
 }
 
 bool Collector::collect_sensors(Snapshot& s) {

@@ -25,6 +25,7 @@ constexpr FamilyInfo kFamilies[] = {
     {Family::disks, "disks", 1'000, "how often disk I/O is collected"},
     {Family::filesystems, "filesystems", 5'000, "how often filesystem usage is collected"},
     {Family::sensors, "sensors", 5'000, "how often temperatures and fans are collected"},
+    {Family::containers, "containers", 5'000, "how often services and containers (control groups) are collected"},
 };
 static_assert(std::size(kFamilies) == kFamilyCount, "one row per family");
 

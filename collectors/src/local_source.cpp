@@ -226,6 +226,18 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
   return true;
 }
 
+bool LocalSource::read_sockets(std::vector<Socket>& out, std::string* error) {
+  if (!live_ || sock_diag_failures_ >= kSockDiagGiveUp) return false;
+  out.clear();
+  if (sock_diag_.read(out, error)) {
+    sock_diag_failures_ = 0;
+    return true;
+  }
+  ++sock_diag_failures_;
+  out.clear();
+  return false;
+}
+
 std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
   if (proc_fd_ < 0) return 0;
   ++tick_;

@@ -612,6 +612,8 @@ collectors::CollectorOptions collector_options(const Config& config) {
   collectors::CollectorOptions o;
   o.include_idle_virtual_disks = config.collectors.include_idle_virtual_disks;
   o.include_pseudo_filesystems = config.collectors.include_pseudo_filesystems;
+  o.cgroups.max_depth = config.collectors.cgroup_max_depth;
+  o.cgroups.max_groups = config.collectors.cgroup_max_groups;
   return o;
 }
 

@@ -43,6 +43,17 @@ constexpr auto kSettingsBeforeIntervals = std::to_array<Setting>({
      .env = "HYPERION_COLLECTORS_INCLUDE_PSEUDO_FILESYSTEMS", .kind = Kind::boolean, .default_text = "false",
      .help = "also show pseudo filesystems (proc, sysfs, cgroup, ...) and ones of size zero",
      .field = +[](Config& c) -> auto& { return c.collectors.include_pseudo_filesystems; }},
+    {.key = "collectors.cgroup_max_depth", .flag = "--collectors-cgroup-max-depth",
+     .env = "HYPERION_COLLECTORS_CGROUP_MAX_DEPTH", .kind = Kind::integer, .metavar = "N", .default_text = "4",
+     .min = 1, .max = 16,
+     .help = "how deep under the cgroup root the containers family reads (1: the root's children; Kubernetes pods' "
+             "containers are at 4, rootless Podman's at 5)",
+     .field = +[](Config& c) -> auto& { return c.collectors.cgroup_max_depth; }},
+    {.key = "collectors.cgroup_max_groups", .flag = "--collectors-cgroup-max-groups",
+     .env = "HYPERION_COLLECTORS_CGROUP_MAX_GROUPS", .kind = Kind::integer, .metavar = "N", .default_text = "2000",
+     .min = 1, .max = 100000,
+     .help = "the most control groups the containers family reads per tick (the shallowest first)",
+     .field = +[](Config& c) -> auto& { return c.collectors.cgroup_max_groups; }},
     {.key = "collectors.tree_hosts", .flag = "--collectors-tree-hosts", .env = "HYPERION_COLLECTORS_TREE_HOSTS",
      .kind = Kind::string, .metavar = "ID=DIR,...", .default_text = "",
      .help = "more hosts, each read from a directory laid out like a root file system (DIR/proc, DIR/sys, "

@@ -66,6 +66,8 @@ inline std::map<std::string, std::string> custom_values() {
       {"root", "/srv/fixture"},
       {"collectors.include_idle_virtual_disks", "true"},
       {"collectors.include_pseudo_filesystems", "true"},
+      {"collectors.cgroup_max_depth", "6"},
+      {"collectors.cgroup_max_groups", "500"},
       {"collectors.tree_hosts", "web=/srv/web-root"},
       {"intervals.host", "90s"},
       {"intervals.system", "250ms"},
@@ -77,6 +79,7 @@ inline std::map<std::string, std::string> custom_values() {
       {"intervals.disks", "2s"},
       {"intervals.filesystems", "1h"},
       {"intervals.sensors", "100ms"},
+      {"intervals.containers", "20s"},
       {"http.max_connections", "1000"},
       {"http.max_header_bytes", "16KiB"},
       {"http.max_body_bytes", "100000"},
@@ -123,6 +126,8 @@ inline Config custom_config() {
   c.root = "/srv/fixture";
   c.collectors.include_idle_virtual_disks = true;
   c.collectors.include_pseudo_filesystems = true;
+  c.collectors.cgroup_max_depth = 6;
+  c.collectors.cgroup_max_groups = 500;
   c.collectors.tree_hosts = "web=/srv/web-root";
   c.intervals[Family::host] = 90s;
   c.intervals[Family::system] = 250ms;
@@ -134,6 +139,7 @@ inline Config custom_config() {
   c.intervals[Family::disks] = 2s;
   c.intervals[Family::filesystems] = 1h;
   c.intervals[Family::sensors] = 100ms;
+  c.intervals[Family::containers] = 20s;
   c.http.max_connections = 1000;
   c.http.max_header_bytes = 16 * 1024;
   c.http.max_body_bytes = 100000;

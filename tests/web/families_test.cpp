@@ -19,7 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-// Two samples of the captured machine (rates need two), plus the sensors of another tree.
+// Two samples of the captured machine (rates need two), plus the sensors and the cgroups of
+// other trees.
 std::shared_ptr<const collectors::Snapshot> fixture_snapshot() {
   collectors::TreeSource tree(test::machine_dir());
   collectors::Collector c(tree, "local");
@@ -28,6 +29,10 @@ std::shared_ptr<const collectors::Snapshot> fixture_snapshot() {
   collectors::TreeSource sensors_tree(test::fixtures_dir() + "/synthetic-sensors");
   collectors::Collector sensors(sensors_tree, "local");
   s->sensors = sensors.collect(collectors::families_of({collectors::Family::sensors}), 1.0, 0)->sensors;
+  collectors::TreeSource cgroup_tree(test::fixtures_dir() + "/synthetic-cgroupv2-tree");
+  collectors::Collector cgroups(cgroup_tree, "local");
+  cgroups.collect(collectors::families_of({collectors::Family::containers}), 1.0, 0);
+  s->containers = cgroups.collect(collectors::families_of({collectors::Family::containers}), 2.0, 0)->containers;
   return s;
 }
 

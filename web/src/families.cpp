@@ -149,6 +149,18 @@ const FamilyView kViews[] = {
      .item_name = "Sensor",
      .item_schema = "chip:string label:string source:string kind:string celsius?:number rpm?:number max:number? "
                     "critical:number?"},
+    {.name = "containers",
+     .key = "containers",
+     .summary = "Services and containers (control groups): CPU, memory, IO, tasks and pressure of each",
+     .family = Family::containers,
+     HYPERION_PART(containers, write_containers),
+     .schema = "hierarchy:string containers:array:Container",
+     .item_name = "Container",
+     .item_schema = "id:string name:string kind:string container_id:string? depth:integer "
+                    "cpu_usage_seconds_total:number? cpu_percent:number? memory_current_bytes:integer? "
+                    "memory_peak_bytes:integer? memory_limit_bytes:integer? io_read_bytes_total:integer? "
+                    "io_write_bytes_total:integer? io_read_bytes_per_second:number? "
+                    "io_write_bytes_per_second:number? pids:integer? pressure:object"},
 };
 
 #pragma GCC diagnostic pop

@@ -429,6 +429,46 @@ void write_sensors(JsonWriter& w, const SensorsSample& x) {
   w.end_object();
 }
 
+void write_container(JsonWriter& w, const ContainerSample& c) {
+  w.begin_object();
+  w.field("id", c.id);
+  w.field("name", c.name);
+  w.field("kind", to_string(c.kind));
+  w.key("container_id");
+  c.container_id.empty() ? w.null() : w.value(c.container_id);
+  w.field("depth", c.depth);
+  w.field("cpu_usage_seconds_total", c.cpu_usage_seconds_total);
+  w.field("cpu_percent", c.cpu_percent);
+  w.field("memory_current_bytes", c.memory_current_bytes);
+  w.field("memory_peak_bytes", c.memory_peak_bytes);
+  w.field("memory_limit_bytes", c.memory_limit_bytes);
+  w.field("io_read_bytes_total", c.io_read_bytes_total);
+  w.field("io_write_bytes_total", c.io_write_bytes_total);
+  w.field("io_read_bytes_per_second", c.io_read_bytes_per_second);
+  w.field("io_write_bytes_per_second", c.io_write_bytes_per_second);
+  w.field("pids", c.pids_current);
+  w.key("pressure");
+  w.begin_object();
+  w.key("cpu");
+  write_pressure(w, c.cpu_pressure);
+  w.key("memory");
+  write_pressure(w, c.memory_pressure);
+  w.key("io");
+  write_pressure(w, c.io_pressure);
+  w.end_object();
+  w.end_object();
+}
+
+void write_containers(JsonWriter& w, const ContainersSample& x) {
+  w.begin_object();
+  w.field("hierarchy", x.hierarchy);
+  w.key("containers");
+  w.begin_array();
+  for (const auto& c : x.containers) write_container(w, c);
+  w.end_array();
+  w.end_object();
+}
+
 void write_summary(JsonWriter& w, const Snapshot& snapshot) {
   const Snapshot* s = &snapshot;
   w.begin_object();
@@ -515,6 +555,7 @@ std::string snapshot_to_json(const Snapshot& s, int indent) {
   write_family(w, "disks", s.disks, [&](const DisksSample& x) { write_disks(w, x); });
   write_family(w, "filesystems", s.filesystems, [&](const FilesystemsSample& x) { write_filesystems(w, x); });
   write_family(w, "sensors", s.sensors, [&](const SensorsSample& x) { write_sensors(w, x); });
+  write_family(w, "containers", s.containers, [&](const ContainersSample& x) { write_containers(w, x); });
   w.key("errors");
   w.begin_array();
   for (const auto& e : s.errors) {

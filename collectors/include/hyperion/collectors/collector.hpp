@@ -25,6 +25,8 @@ struct CollectorOptions {
   bool include_idle_virtual_disks = false;
   // Show pseudo filesystems (proc, sysfs, cgroup, ...) and ones of size zero.
   bool include_pseudo_filesystems = false;
+  // The containers family: how deep under the cgroup root, and how many groups at most.
+  CgroupOptions cgroups{};
 };
 
 class Collector {
@@ -56,6 +58,7 @@ class Collector {
   bool collect_disks(Snapshot& s, double now);
   bool collect_filesystems(Snapshot& s);
   bool collect_sensors(Snapshot& s);
+  bool collect_containers(Snapshot& s, double now);
   void fail(Snapshot& s, Family f, std::string detail);
   const SharedString& user_name(std::uint32_t uid);
   void reload_users_if_changed();
@@ -64,6 +67,7 @@ class Collector {
   std::string host_;
   CollectorOptions options_;
   Sampler sampler_;
+  CgroupReader cgroups_;
   std::shared_ptr<const Snapshot> latest_;
   std::uint64_t sequence_ = 0;
   std::uint64_t boot_time_seconds_ = 0;

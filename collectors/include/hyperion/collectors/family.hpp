@@ -16,9 +16,9 @@
 namespace hyperion::collectors {
 
 enum class Family : std::uint8_t {
-  host, system, cpu, memory, processes, network, sockets, disks, filesystems, sensors,
+  host, system, cpu, memory, processes, network, sockets, disks, filesystems, sensors, containers,
 };
-inline constexpr std::size_t kFamilyCount = 10;
+inline constexpr std::size_t kFamilyCount = 11;
 
 struct FamilyInfo {
   Family family;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hyperion/collectors/sock_diag.hpp"
 #include "hyperion/collectors/source.hpp"
 #include "hyperion/collectors/timed_statvfs.hpp"
 
@@ -43,6 +44,11 @@ class LocalSource final : public Source {
   std::vector<std::string> list_sys_dirs(std::string_view relative) const override;
 
   std::size_t for_each_process(ProcessVisitor& visitor) override;
+
+  // On a live procfs: netlink sock_diag (one TCP dump for both families, as `ss` can), which
+  // walks the kernel's established hash once instead of once per /proc/net file. A fixture
+  // tree, or a kernel that refuses netlink, reads the /proc/net files instead.
+  bool read_sockets(std::vector<Socket>& out, std::string* error) override;
 
   // Reading every fd link of every process each time is the cost of `ss -p`. Instead each
   // process's socket inodes are cached and its fd directory is read again only when its
@@ -113,6 +119,11 @@ class LocalSource final : public Source {
   std::vector<char> dirent_buf_;          // for the /proc listing
   std::vector<char> dirent_buf_scratch_;  // for per-process directories
   std::string stat_buf_, statm_buf_, io_buf_, cmdline_buf_, cgroup_buf_;
+  SockDiag sock_diag_;
+  // Failures in a row; from kSockDiagGiveUp on (a sandbox without netlink), /proc/net only. A
+  // single failure (a dump cut by memory pressure) falls back for that tick alone.
+  std::uint32_t sock_diag_failures_ = 0;
+  static constexpr std::uint32_t kSockDiagGiveUp = 3;
 };
 
 }  // namespace hyperion::collectors

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hyperion/collectors/cgroups.hpp"
 #include "hyperion/collectors/family.hpp"
 #include "hyperion/collectors/os_release.hpp"
 #include "hyperion/collectors/proc_cpuinfo.hpp"
@@ -231,6 +232,7 @@ struct Snapshot {
   std::shared_ptr<const DisksSample> disks;
   std::shared_ptr<const FilesystemsSample> filesystems;
   std::shared_ptr<const SensorsSample> sensors;
+  std::shared_ptr<const ContainersSample> containers;  // control groups: services and containers
   std::vector<FamilyError> errors;  // what failed in this collection (the family keeps its last value)
 };
 

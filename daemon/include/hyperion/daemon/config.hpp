@@ -68,6 +68,8 @@ struct HttpLimits {
 struct CollectorSettings {
   bool include_idle_virtual_disks = false;
   bool include_pseudo_filesystems = false;
+  std::uint32_t cgroup_max_depth = 4;      // the containers family
+  std::uint32_t cgroup_max_groups = 2000;
   std::string tree_hosts;  // "ID=DIR, ID=DIR": more hosts read from directory trees
 
   bool operator==(const CollectorSettings&) const = default;

@@ -23,6 +23,7 @@ void write_tcp_states(JsonWriter& w, const collectors::SocketsSample& s);
 void write_disk(JsonWriter& w, const collectors::DiskSample& d);
 void write_filesystem(JsonWriter& w, const collectors::FilesystemSample& f);
 void write_sensor(JsonWriter& w, const collectors::SensorSample& s);
+void write_container(JsonWriter& w, const collectors::ContainerSample& c);
 
 // Each family as the object it is in the snapshot: {"interfaces": [...]}, {"disks": [...]}, ...
 void write_processes(JsonWriter& w, const collectors::ProcessesSample& p);
@@ -31,6 +32,7 @@ void write_sockets(JsonWriter& w, const collectors::SocketsSample& s);
 void write_disks(JsonWriter& w, const collectors::DisksSample& d);
 void write_filesystems(JsonWriter& w, const collectors::FilesystemsSample& f);
 void write_sensors(JsonWriter& w, const collectors::SensorsSample& s);
+void write_containers(JsonWriter& w, const collectors::ContainersSample& c);
 
 // The summary the /system route and the system topic show: identity, uptime, load, CPU,
 // memory, process counts, total network and disk throughput.
