@@ -740,3 +740,34 @@ TEST_CASE("render_metrics: the daemon's own counters and latency histogram", "[w
   CHECK(e.value("hyperion_http_connections_accepted_total") == "31");
   CHECK(e.value("hyperion_http_connections_rejected_total") == "1");
 }
+
+TEST_CASE("render_metrics: control groups under cAdvisor's names, with id and name labels", "[web][metrics]") {
+  collectors::TreeSource tree(test::fixtures_dir() + "/synthetic-cgroupv2-tree");
+  collectors::Collector c(tree, "local");
+  const auto families = collectors::families_of({collectors::Family::containers});
+  c.collect(families, 1.0, 0);
+  const auto collected = c.collect(families, 2.0, 0);
+  REQUIRE(collected->containers);
+  REQUIRE_FALSE(collected->containers->containers.empty());
+  const auto text = web::render_metrics(*collected, web::SelfMetrics{}, web::MetricsOptions{});
+  const auto has = [&](std::string_view line) { return text.find(line) != std::string::npos; };
+  // 81234567 µs of usage_usec.
+  CHECK(has("container_cpu_usage_seconds_total{id=\"/system.slice/nginx.service\",name=\"nginx.service\"} 81.234567\n"));
+  CHECK(has("container_memory_usage_bytes{id=\"/system.slice/nginx.service\",name=\"nginx.service\"} 52428800\n"));
+  CHECK(has("container_spec_memory_limit_bytes{id=\"/system.slice/nginx.service\",name=\"nginx.service\"} 536870912\n"));
+  CHECK(has("# TYPE container_cpu_usage_seconds_total counter\n"));
+  CHECK(has("kind=\"docker\",name=\"web\"} 1\n"));  // named from the container's config.v2.json
+  // Every container_* line carries id and name, and no HELP/TYPE pair is repeated.
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = text.find("\ncontainer_", at)) != std::string::npos; ++at, ++lines) {
+    const auto end = text.find('\n', at + 1);
+    const auto line = text.substr(at + 1, end - at - 1);
+    CHECK(line.find("{id=\"/") != std::string::npos);
+    CHECK(line.find(",name=\"") != std::string::npos);
+  }
+  CHECK(lines > 10);
+  for (const auto* family : {"container_cpu_usage_seconds_total", "container_memory_usage_bytes", "container_threads"}) {
+    const auto type = std::string("# TYPE ") + family + " ";
+    CHECK(text.find(type) == text.rfind(type));
+  }
+}

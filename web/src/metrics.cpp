@@ -26,6 +26,15 @@
 //     ("Core 0" -> "core_0", node_exporter 0.x's convention); node_hwmon_sensor_label maps
 //     it back to the label either way.
 //   * process_*: no process_max_fds / process_virtual_memory_max_bytes.
+// Control groups (the containers family) use cAdvisor's names (container_*) with its id (the
+// cgroup path) and name labels, so container dashboards work. Where we differ from cAdvisor:
+//   * container_fs_{reads,writes}_bytes_total: one series per group, summed over devices
+//     (no device label), from io.stat (v2) or blkio (v1).
+//   * container_threads: the group's tasks (pids.current), which counts threads as cAdvisor's
+//     does; no container_threads_max.
+//   * container_spec_memory_limit_bytes: absent when unlimited (cAdvisor writes 0).
+//   * no image, container_label_* or namespace labels: nothing is asked of any runtime.
+// hyperion_container_info gives the group's kind (service, scope, slice, docker, ...).
 // Everything node_exporter lacks is under hyperion_*: ratios are 0..1, not percent.
 
 #include "hyperion/web/metrics.hpp"
@@ -48,6 +57,8 @@ namespace hyperion::web {
 
 namespace {
 
+using collectors::ContainerSample;
+using collectors::Pressure;
 using collectors::DiskCounters;
 using collectors::NetDevCounters;
 using collectors::ProcessSample;
@@ -657,6 +668,58 @@ std::vector<HwmonSensor> hwmon_sensors(const std::vector<SensorSample>& sensors)
   return out;
 }
 
+// ---- containers (cAdvisor names) ----------------------------------------------------------
+
+void render_containers(std::string& out, const Snapshot& s) {
+  if (!s.containers) return;
+  const auto& groups = s.containers->containers;
+  {
+    Family f(out, "hyperion_container_info", kGauge,
+             "A control group: its kind (service, scope, slice, docker, containerd, podman, cgroup) and container id.");
+    for (const auto& c : groups) {
+      f.add({{"container_id", c.container_id}, {"id", c.id}, {"kind", to_string(c.kind)}, {"name", c.name}}, 1);
+    }
+  }
+  const auto each = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    Family f(out, name, type, help);
+    for (const auto& c : groups) {
+      if (const auto v = value(c)) f.add({{"id", c.id}, {"name", c.name}}, *v);
+    }
+  };
+  each("container_cpu_usage_seconds_total", kCounter, "Cumulative cpu time consumed in seconds.",
+       [](const ContainerSample& c) { return c.cpu_usage_seconds_total; });
+  each("container_memory_usage_bytes", kGauge, "Current memory usage in bytes, including all memory regardless of when it was accessed",
+       [](const ContainerSample& c) { return c.memory_current_bytes; });
+  each("container_memory_max_usage_bytes", kGauge, "Maximum memory usage recorded in bytes",
+       [](const ContainerSample& c) { return c.memory_peak_bytes; });
+  each("container_spec_memory_limit_bytes", kGauge, "Memory limit for the container.",
+       [](const ContainerSample& c) { return c.memory_limit_bytes; });
+  each("container_fs_reads_bytes_total", kCounter, "Cumulative count of bytes read",
+       [](const ContainerSample& c) { return c.io_read_bytes_total; });
+  each("container_fs_writes_bytes_total", kCounter, "Cumulative count of bytes written",
+       [](const ContainerSample& c) { return c.io_write_bytes_total; });
+  each("container_threads", kGauge, "Number of threads running inside the container",
+       [](const ContainerSample& c) { return c.pids_current; });
+  const auto stall = [](const std::optional<Pressure>& p, bool full) -> std::optional<double> {
+    if (!p) return std::nullopt;
+    if (!full) return static_cast<double>(p->some.total_microseconds) / 1e6;
+    if (!p->full) return std::nullopt;
+    return static_cast<double>(p->full->total_microseconds) / 1e6;
+  };
+  each("container_pressure_cpu_waiting_seconds_total", kCounter, "Total time duration tasks in the container have waited due to CPU congestion.",
+       [&](const ContainerSample& c) { return stall(c.cpu_pressure, false); });
+  each("container_pressure_cpu_stalled_seconds_total", kCounter, "Total time duration no tasks in the container could make progress due to CPU congestion.",
+       [&](const ContainerSample& c) { return stall(c.cpu_pressure, true); });
+  each("container_pressure_memory_waiting_seconds_total", kCounter, "Total time duration tasks in the container have waited due to memory congestion.",
+       [&](const ContainerSample& c) { return stall(c.memory_pressure, false); });
+  each("container_pressure_memory_stalled_seconds_total", kCounter, "Total time duration no tasks in the container could make progress due to memory congestion.",
+       [&](const ContainerSample& c) { return stall(c.memory_pressure, true); });
+  each("container_pressure_io_waiting_seconds_total", kCounter, "Total time duration tasks in the container have waited due to IO congestion.",
+       [&](const ContainerSample& c) { return stall(c.io_pressure, false); });
+  each("container_pressure_io_stalled_seconds_total", kCounter, "Total time duration no tasks in the container could make progress due to IO congestion.",
+       [&](const ContainerSample& c) { return stall(c.io_pressure, true); });
+}
+
 void render_sensors(std::string& out, const Snapshot& s) {
   if (!s.sensors) return;
   const auto& sensors = s.sensors->sensors;
@@ -847,6 +910,7 @@ std::string render_host_metrics(const collectors::Snapshot& snapshot, const Metr
   render_disks(out, snapshot);
   render_filesystems(out, snapshot);
   render_sensors(out, snapshot);
+  render_containers(out, snapshot);
   return out;
 }
 
