@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { Daemon, addUser, check, launch, login, openPage, screenshotPath, sleep, until, user } from './harness.mjs';
 
-const pages = ['overview', 'processes', 'network', 'disks', 'profile', 'admin'];
+const pages = ['overview', 'processes', 'network', 'disks', 'containers', 'profile', 'admin'];
 
 async function waitForLive(page) {
   await page.waitForSelector('[data-connection="open"]', { timeout: 10000 });
@@ -26,8 +26,8 @@ async function chartPoints(page, label) {
 }
 
 // Column values of the process table's rendered rows.
-async function columnValues(page, index) {
-  return page.$$eval(`[data-table="processes"] tbody tr[data-key]`, (rows, i) => rows.map((r) => r.children[i].textContent.trim()), index);
+async function columnValues(page, index, table = 'processes') {
+  return page.$$eval(`[data-table="${table}"] tbody tr[data-key]`, (rows, i) => rows.map((r) => r.children[i].textContent.trim()), index);
 }
 
 // The current TOTP code of a base32 secret, from oathtool (an independent implementation).
@@ -368,6 +368,42 @@ const cases = {
       await waitForLive(page);
       await until('the choice remembered', async () => (await page.textContent('[data-field="host"]')) === 'fixture-host');
       check((await page.$eval('[data-field="host-switcher"]', (s) => s.value)) === 'fixture', 'the switcher shows the choice');
+      page.assertClean();
+    } finally {
+      await two.stop();
+    }
+  },
+
+  // Containers & services: the cgroups of a captured v2 tree (a second host), typed and named,
+  // filtered by kind and by text; and this machine's own page answers too.
+  async containers({ browser, daemon }) {
+    const local = await openPage(browser);
+    await signedIn(local, daemon, '#/containers');
+    await local.waitForSelector('[data-field="cgroup-hierarchy"]');
+    local.assertClean();
+
+    const tree = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/synthetic-cgroupv2-tree');
+    const two = await Daemon.start(0, null, ['--collectors-tree-hosts', `cg=${tree}`]);
+    try {
+      const page = await openPage(browser);
+      await signedIn(page, two, '#/containers');
+      await page.waitForSelector('[data-field="host-switcher"]');
+      await page.selectOption('[data-field="host-switcher"]', 'cg');
+      const row = '[data-table="containers"] tr[data-key="/system.slice/nginx.service"]';
+      await page.waitForSelector(row);
+      check((await page.textContent(row)).includes('Service'), 'nginx.service is a service');
+      check((await page.textContent('[data-field="cgroup-hierarchy"]')).includes('v2'), 'the v2 hierarchy');
+      await page.selectOption('[data-field="containers-kind"]', 'docker');
+      await until('only the Docker container', async () => {
+        const names = await columnValues(page, 0, 'containers');
+        return names.length === 1 && names[0] === 'web' && names;
+      });
+      await page.selectOption('[data-field="containers-kind"]', 'all');
+      await page.fill('[data-field="containers-filter"]', 'libpod-cc');
+      await until('the Podman container by its path', async () => {
+        const names = await columnValues(page, 0, 'containers');
+        return names.length === 1 && names[0] === 'db' && names;
+      });
       page.assertClean();
     } finally {
       await two.stop();

@@ -9,6 +9,7 @@ import { useTick } from './components.jsx';
 import { Status } from './live.js';
 import { applyTheme, effectiveTheme, load, onSystemThemeChange, save, themes } from './prefs.js';
 import { Admin } from './pages/admin.jsx';
+import { Containers } from './pages/containers.jsx';
 import { Disks } from './pages/disks.jsx';
 import { ForcedPasswordChange, Login } from './pages/login.jsx';
 import { Network } from './pages/network.jsx';
@@ -22,6 +23,7 @@ const pages = [
   { path: 'processes', title: 'Processes', component: Processes },
   { path: 'network', title: 'Network', component: Network },
   { path: 'disks', title: 'Disks', component: Disks },
+  { path: 'containers', title: 'Containers & services', component: Containers },
   { path: 'profile', title: 'Account', component: Profile, hidden: true },
   { path: 'admin', title: 'Admin', component: Admin, role: 'admin' },
 ];
