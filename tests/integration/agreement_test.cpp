@@ -29,6 +29,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -814,4 +815,94 @@ TEST_CASE("ps_rendered: names as procps prints them in the C locale", "[integrat
   CHECK(ps_rendered(std::string("bad\xff\xfename")) == "bad??name");
   CHECK(ps_rendered(std::string("tab\there\x7f")) == "tab?here?");
   CHECK(ps_rendered(std::string("caf\xc3\xa9")) == "caf??");
+}
+
+// ------------------------------------------------------------------ containers
+
+namespace {
+
+std::optional<std::uint64_t> read_number_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string text;
+  if (!std::getline(in, text)) return std::nullopt;
+  return number<std::uint64_t>(trim(text));
+}
+
+// The groups under one hierarchy, walked directly: "/a", "/a/b", ... down to max_depth.
+void walk_groups(const std::filesystem::path& root, const std::filesystem::path& dir, std::uint32_t depth,
+                 std::uint32_t max_depth, std::set<std::string>& out) {
+  if (depth > max_depth) return;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (!e.is_directory(ec) || e.is_symlink(ec)) continue;
+    out.insert("/" + std::filesystem::relative(e.path(), root).string());
+    walk_groups(root, e.path(), depth + 1, max_depth, out);
+  }
+}
+
+}  // namespace
+
+// systemd is not PID 1 on these machines, so systemd-cgtop has nothing to show: the kernel's own
+// files under /sys/fs/cgroup, read directly, are the reference.
+TEST_CASE("Collector containers: the groups and their memory as /sys/fs/cgroup shows them", "[integration][agreement]") {
+  const std::filesystem::path base = "/sys/fs/cgroup";
+  const bool v2 = std::filesystem::exists(base / "cgroup.controllers");
+  std::vector<std::filesystem::path> hierarchies;
+  if (v2) {
+    hierarchies.push_back(base);
+  } else {
+    for (const auto* c : {"cpu,cpuacct", "cpuacct", "memory", "blkio", "pids"}) {
+      const auto p = base / c;
+      if (std::filesystem::exists(p / "cgroup.procs") && !std::filesystem::is_symlink(p)) hierarchies.push_back(p);
+    }
+  }
+  if (hierarchies.empty()) {
+    WARN("no cgroup hierarchy under /sys/fs/cgroup: nothing to compare");
+    return;
+  }
+  // A group of our own in every hierarchy (root may make one), so that the comparison is never
+  // over nothing; removed at the end.
+  const std::string own = fmt::format("hyperion-agreement-{}", ::getpid());
+  std::vector<std::filesystem::path> made;
+  for (const auto& h : hierarchies) {
+    std::error_code ec;
+    if (std::filesystem::create_directory(h / own, ec)) made.push_back(h / own);
+  }
+  struct Cleanup {
+    std::vector<std::filesystem::path>& dirs;
+    ~Cleanup() {
+      for (const auto& d : dirs) ::rmdir(d.c_str());
+    }
+  } cleanup{made};
+  if (made.empty()) WARN("could not make a cgroup of our own (not root?): comparing what exists");
+  Live live({Family::containers});
+  constexpr std::uint32_t kDepth = 3;  // CollectorOptions' default
+  agree([&] {
+    Problems problems;
+    const auto s = live.read();
+    REQUIRE(s->containers);
+    CHECK(s->containers->hierarchy == (v2 ? "v2" : "v1"));
+    std::set<std::string> direct;
+    for (const auto& h : hierarchies) walk_groups(h, h, 1, kDepth, direct);
+    std::set<std::string> ours;
+    for (const auto& c : s->containers->containers) ours.insert(c.id);
+    if (!made.empty() && !ours.count("/" + own)) problems.push_back(fmt::format("/{}: our own group is missing", own));
+    for (const auto& id : direct) {
+      if (!ours.count(id)) problems.push_back(fmt::format("{}: in /sys/fs/cgroup, not collected", id));
+    }
+    for (const auto& id : ours) {
+      if (!direct.count(id)) problems.push_back(fmt::format("{}: collected, not in /sys/fs/cgroup", id));
+    }
+    // Memory in use moves: within 8 MiB of the kernel's figure read just after.
+    for (const auto& c : s->containers->containers) {
+      if (!c.memory_current_bytes) continue;
+      const auto file = v2 ? base / c.id.substr(1) / "memory.current" : base / "memory" / c.id.substr(1) / "memory.usage_in_bytes";
+      const auto kernel = read_number_file(file);
+      if (!kernel) continue;  // the group went away
+      if (!between(*kernel, *kernel, *c.memory_current_bytes, 8u << 20)) {
+        problems.push_back(fmt::format("{}: memory {} here, {} in {}", c.id, *c.memory_current_bytes, *kernel, file.string()));
+      }
+    }
+    return problems;
+  });
 }
