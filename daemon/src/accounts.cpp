@@ -92,7 +92,13 @@ auth::AuthSettings auth_settings(const Config& c) {
 
 Accounts::Accounts(storage::Database database, auth::SecretKey secrets, auth::Bytes signing_key,
                    const auth::AuthSettings& settings)
-    : db(std::move(database)), auth(db, std::move(secrets), std::move(signing_key), settings, wall_ms) {}
+    : db(std::move(database)),
+      audit(db,
+            storage::AuditSettings{.aggregate_window = settings.audit_aggregate_window,
+                                   .retention = settings.audit_retention,
+                                   .max_rows = settings.audit_max_rows},
+            wall_ms),
+      auth(db, audit, std::move(secrets), std::move(signing_key), settings, wall_ms) {}
 
 std::unique_ptr<Accounts> open_accounts(const Config& config) {
   auth::init_crypto();
@@ -111,7 +117,7 @@ std::unique_ptr<Accounts> open_accounts(const Config& config) {
                                          db_file.string()));
   }
   auto db = storage::Database::open(db_file);
-  const std::array modules{auth::schema()};
+  const std::array modules{auth::schema(), storage::audit_schema()};
   storage::migrate(db, modules);
   // secrets.key seals TOTP secrets and keys the hashes of API tokens, refresh tokens and
   // recovery codes. A new key would make all of them fail (TOTP users locked out with a 500):

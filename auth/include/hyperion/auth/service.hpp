@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "hyperion/auth/crypto.hpp"
+#include "hyperion/storage/audit.hpp"
 #include "hyperion/storage/database.hpp"
 
 namespace hyperion::auth {
@@ -133,33 +135,10 @@ struct NewApiToken {
   std::string token;  // shown once
 };
 
-struct AuditEntry {
-  std::int64_t id = 0;
-  std::int64_t time_ms = 0;
-  std::optional<std::string> user;
-  std::string source;
-  std::string action;
-  std::optional<std::string> target;
-  std::string outcome;  // "success", "failure", "denied"
-  std::optional<std::string> detail;
-  std::int64_t count = 1;               // attempts this row stands for (repeated failures)
-  std::optional<std::int64_t> last_ms;  // the last of them, when count > 1
-};
-
-struct AuditQuery {
-  std::optional<std::string> user;
-  std::optional<std::string> action;   // exact, or a prefix ending in '.' ("user.")
-  std::optional<std::string> outcome;
-  std::optional<std::int64_t> since_ms;
-  std::optional<std::int64_t> until_ms;
-  std::size_t limit = 100;
-  std::size_t offset = 0;
-};
-
-struct AuditPage {
-  std::vector<AuditEntry> entries;  // newest first
-  std::int64_t total = 0;
-};
+// The audit log is a service of storage's (storage/audit.hpp); these names stay for callers.
+using storage::AuditEntry;
+using storage::AuditPage;
+using storage::AuditQuery;
 
 // Who asks for a change, and from where: recorded in the audit log.
 struct Actor {
@@ -173,7 +152,10 @@ class AuthService {
   using Clock = std::function<std::int64_t()>;  // Unix milliseconds
 
   // `secrets`: seals TOTP secrets and keys token hashes; `signing_key`: signs access tokens.
-  // The schema must be migrated already.
+  // The schema must be migrated already. Events go to `audit`, shared with the other modules
+  // that write to the log; without it, the service keeps an audit log of its own.
+  AuthService(storage::Database& db, storage::AuditLog& audit, SecretKey secrets, Bytes signing_key,
+              AuthSettings settings, Clock now_ms);
   AuthService(storage::Database& db, SecretKey secrets, Bytes signing_key, AuthSettings settings, Clock now_ms);
 
   // --- fast, any thread
@@ -227,12 +209,16 @@ class AuthService {
 
   void audit(const std::optional<std::string>& user, const std::string& source, std::string_view action,
              const std::optional<std::string>& target, std::string_view outcome,
-             const std::optional<std::string>& detail = std::nullopt);
-  AuditPage query_audit(const AuditQuery& query);
+             const std::optional<std::string>& detail = std::nullopt) {
+    audit_.record(user, source, action, target, outcome, detail);
+  }
+  AuditPage query_audit(const AuditQuery& query) { return audit_.query(query); }
   // Writes the counts of aggregated rows still held in memory (every second, and at stop).
-  void flush_audit();
-  // Applies the audit log's age and size bounds (the daemon calls it every minute).
+  void flush_audit() { audit_.flush(); }
+  // Applies the audit log's bounds, and forgets failed logins the throttle no longer needs
+  // (the daemon calls it every minute).
   void prune_audit();
+  storage::AuditLog& audit_log() noexcept { return audit_; }
   // True when the database answered a trivial query just now (/healthz).
   bool database_ok();
 
@@ -268,13 +254,17 @@ class AuthService {
   std::optional<AuthError> verify_current_password(const Actor& actor, std::string_view password, std::string_view action);
   // A failed or refused login, aggregated: one row per (user, source, outcome, detail) per window.
   void audit_repeated(const std::optional<std::string>& user, const std::string& source, std::string_view outcome,
-                      const std::string& detail);
+                      const std::string& detail) {
+    audit_.record_repeated(user, source, "login", outcome, detail);
+  }
   void revoke_user_api_tokens(std::int64_t user_id, const std::string& why, const Actor& actor);
   std::optional<UserInfo> find_user(std::string_view name);
   bool may_manage(const Actor& actor) const;
   Bytes token_hash(std::string_view token) const { return secrets_.keyed_hash(token); }
 
   storage::Database& db_;
+  std::unique_ptr<storage::AuditLog> own_audit_;  // when none was given
+  storage::AuditLog& audit_;
   SecretKey secrets_;
   Bytes signing_key_;
   AuthSettings settings_;
@@ -291,14 +281,7 @@ class AuthService {
   mutable std::map<std::int64_t, std::int64_t> api_token_used_;  // id -> last use (ms)
 
   std::map<std::string, Attempts> attempts_by_source_;
-  struct Repeated {
-    std::int64_t row = 0;
-    std::int64_t window_start_ms = 0;
-    std::int64_t count = 0;
-    std::int64_t written = 0;  // the count last written to the row
-    std::int64_t last_ms = 0;
-  };
-  std::map<std::string, Repeated> repeated_;  // key: user, source, outcome, detail
+
 };
 
 // A user name: 1 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit.

@@ -9,6 +9,7 @@
 
 #include "hyperion/auth/service.hpp"
 #include "hyperion/daemon/config.hpp"
+#include "hyperion/storage/audit.hpp"
 #include "hyperion/storage/database.hpp"
 
 namespace hyperion::daemon {
@@ -18,6 +19,7 @@ auth::AuthSettings auth_settings(const Config& config);
 struct Accounts {
   Accounts(storage::Database database, auth::SecretKey secrets, auth::Bytes signing_key, const auth::AuthSettings& settings);
   storage::Database db;
+  storage::AuditLog audit;  // shared by every module that writes audit entries
   auth::AuthService auth;
 };
 
