@@ -29,6 +29,7 @@
 #include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/clock.hpp"
 #include "hyperion/daemon/log.hpp"
+#include "hyperion/storage/executor.hpp"
 #include "hyperion/web/api.hpp"
 #include "hyperion/web/auth_api.hpp"
 #include "hyperion/web/dashboard.hpp"
@@ -341,6 +342,9 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     return 1;
   }
   auto& auth = accounts->auth;
+  // The database's one thread: the accounts' blocking routes, the audit log, the periodic
+  // upkeep (and next the history writer and the alerts). Stopped after the HTTP server.
+  storage::Executor database(accounts->db, [&log](const std::string& e) { log.error("database: {}", e); });
 
   // Signals go to the main thread only: block them before any thread starts.
   sigset_t signals;
@@ -427,6 +431,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   web::register_metrics_route(router, std::move(metrics));
 
   web::HttpServer server(router, server_limits(config));
+  server.set_blocking_executor([&database](std::function<void()> job) { database.post(std::move(job)); });
   server.require_auth(auth);
   server.set_error_log([&log](const std::string& message) { log.error("http: {}", message); });
   if (config.tls.certificate.empty() != config.tls.key.empty()) {
@@ -452,6 +457,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     log.error("listen: {}", e.what());
     return 1;
   }
+  database.start();
   bus.start();
   for (auto& loop : loops) loop->start();
   server.start();
@@ -476,7 +482,7 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
     // audit log's aggregated counts are written; every minute its bounds are applied.
     const bool prune = Clock::now() >= next_prune;
     if (prune) next_prune = Clock::now() + 60s;
-    server.run_blocking([&auth, &log, db_health, prune] {
+    database.post([&auth, &log, db_health, prune] {
       try {
         auth.reload_if_changed();
         auth.flush_audit();
@@ -526,11 +532,8 @@ int run_service(const Invocation& invocation, const std::vector<std::string>& ar
   server.shutdown(config.http.shutdown_grace);
   for (auto& loop : loops) loop->stop();
   bus.stop();
-  try {
-    auth.flush_audit();
-  } catch (const std::exception& e) {
-    log.error("database: {}", e.what());
-  }
+  database.post([&auth] { auth.flush_audit(); });  // failures reach the log through the executor
+  database.stop();
   ::close(lock_fd);
   log.info("stopped");
   return 0;

@@ -351,8 +351,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // A blocking handler: run on the worker thread, answered back on this connection's thread.
   void run_on_worker(const Route& route, RouteParams params, HttpRequest hr, unsigned version, bool keep_alive,
                      bool head, bool gzip_ok) {
-    asio::post(server_.worker, [self = this->shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
-                                version, keep_alive, head, gzip_ok]() mutable {
+    server_.post_blocking([self = this->shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
+                           version, keep_alive, head, gzip_ok]() mutable {
       auto r = call(self->server_, route, hr, params);
       asio::post(self->stream_.get_executor(), [self, &route, r = std::move(r), method = std::move(hr.method), version,
                                                 keep_alive, head, gzip_ok]() mutable {
@@ -668,8 +668,13 @@ void HttpServer::use_tls(const std::string& certificate_file, const std::string&
 
 bool HttpServer::tls() const noexcept { return impl_->tls_enabled; }
 
+void HttpServer::Impl::post_blocking(std::function<void()> fn) {
+  if (blocking_executor) return blocking_executor(std::move(fn));
+  asio::post(worker, std::move(fn));
+}
+
 void HttpServer::run_blocking(std::function<void()> fn) {
-  asio::post(impl_->worker, [fn = std::move(fn)] {
+  impl_->post_blocking([fn = std::move(fn)] {
     try {
       fn();
     } catch (const std::exception&) {
@@ -678,10 +683,14 @@ void HttpServer::run_blocking(std::function<void()> fn) {
   });
 }
 
+void HttpServer::set_blocking_executor(std::function<void(std::function<void()>)> post) {
+  impl_->blocking_executor = std::move(post);
+}
+
 void HttpServer::start() {
   impl_->do_accept();
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
-  impl_->worker_thread = std::thread([this] { impl_->worker.run(); });
+  if (!impl_->blocking_executor) impl_->worker_thread = std::thread([this] { impl_->worker.run(); });
 }
 
 void HttpServer::shutdown(std::chrono::milliseconds grace) {

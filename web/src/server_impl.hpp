@@ -112,6 +112,10 @@ struct HttpServer::Impl {
   // Blocking handlers and the daemon's database work: one thread, in order. Declared after
   // ioc: destroyed first, with the sessions its queued handlers still hold.
   asio::io_context worker{1};
+  // Where blocking handlers run instead of `worker`, when the owner gives one (the database's
+  // thread); the server then starts no worker thread of its own.
+  std::function<void(std::function<void()>)> blocking_executor;
+  void post_blocking(std::function<void()> fn);
   asio::executor_work_guard<asio::io_context::executor_type> worker_guard{worker.get_executor()};
   std::thread worker_thread;
 

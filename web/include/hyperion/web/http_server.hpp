@@ -87,9 +87,13 @@ class HttpServer {
   void use_tls(const std::string& certificate_file, const std::string& key_file);
   bool tls() const noexcept;
 
-  // Runs fn on the worker thread, after the blocking handlers queued before it (the daemon's
-  // periodic database work goes here, so that one thread owns the database).
+  // Runs fn on the worker thread, after the blocking handlers queued before it.
   void run_blocking(std::function<void()> fn);
+
+  // Blocking handlers run through `post` (the daemon gives the database's executor, the one
+  // thread that owns the database) instead of the server's own worker thread. The executor must
+  // run what was posted until the server is shut down. Call before start().
+  void set_blocking_executor(std::function<void(std::function<void()>)> post);
 
   // Which hosts live topics may name ("hosts/HOST/..."); without it, any host that has
   // published a snapshot. Called on the server's thread. Call before start().
