@@ -113,7 +113,7 @@ std::string format_ifaddr(const sockaddr* addr, const sockaddr* mask) {
 
 }  // namespace
 
-LocalSource::LocalSource(SourcePaths paths) : paths_(std::move(paths)), dirent_buf_(kDirentBufferBytes), dirent_buf_scratch_(kDirentBufferBytes) {
+LocalSource::LocalSource(SourcePaths paths) : PathSource(std::move(paths)), dirent_buf_(kDirentBufferBytes), dirent_buf_scratch_(kDirentBufferBytes) {
   proc_fd_ = ::open(paths_.proc.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct statfs fs {};
   live_ = proc_fd_ >= 0 && ::fstatfs(proc_fd_, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
@@ -130,34 +130,6 @@ LocalSource::LocalSource(SourcePaths paths) : paths_(std::move(paths)), dirent_b
 LocalSource::~LocalSource() {
   for (auto& [pid, e] : procs_) close_entry(e);
   close_fd(proc_fd_);
-}
-
-bool LocalSource::read_proc(std::string_view relative, std::string& buf) const {
-  return read_path(join(paths_.proc, relative), buf);
-}
-bool LocalSource::read_sys(std::string_view relative, std::string& buf) const {
-  return read_path(join(paths_.sys, relative), buf);
-}
-bool LocalSource::read_root(std::string_view relative, std::string& buf) const {
-  return read_path(join(paths_.root, relative), buf);
-}
-bool LocalSource::exists_root(std::string_view relative) const {
-  return ::access(join(paths_.root, relative).c_str(), F_OK) == 0;
-}
-bool LocalSource::exists_sys(std::string_view relative) const {
-  return ::access(join(paths_.sys, relative).c_str(), F_OK) == 0;
-}
-std::int64_t LocalSource::mtime_root(std::string_view relative) const {
-  struct stat st {};
-  if (::stat(join(paths_.root, relative).c_str(), &st) != 0) return 0;
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
-
-std::vector<std::string> LocalSource::list_sys(std::string_view relative) const {
-  return list_dir(join(paths_.sys, relative), false);
-}
-std::vector<std::string> LocalSource::list_sys_dirs(std::string_view relative) const {
-  return list_dir(join(paths_.sys, relative), true);
 }
 
 int LocalSource::keep(int fd) {

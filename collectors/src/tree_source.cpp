@@ -15,34 +15,7 @@ namespace hyperion::collectors {
 
 using file_io::join;
 
-TreeSource::TreeSource(SourcePaths paths) : paths_(std::move(paths)) {}
-
-bool TreeSource::read_proc(std::string_view relative, std::string& buf) const {
-  return file_io::read_path(join(paths_.proc, relative), buf);
-}
-bool TreeSource::read_sys(std::string_view relative, std::string& buf) const {
-  return file_io::read_path(join(paths_.sys, relative), buf);
-}
-bool TreeSource::read_root(std::string_view relative, std::string& buf) const {
-  return file_io::read_path(join(paths_.root, relative), buf);
-}
-bool TreeSource::exists_root(std::string_view relative) const {
-  return ::access(join(paths_.root, relative).c_str(), F_OK) == 0;
-}
-bool TreeSource::exists_sys(std::string_view relative) const {
-  return ::access(join(paths_.sys, relative).c_str(), F_OK) == 0;
-}
-std::int64_t TreeSource::mtime_root(std::string_view relative) const {
-  struct stat st {};
-  if (::stat(join(paths_.root, relative).c_str(), &st) != 0) return 0;
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
-std::vector<std::string> TreeSource::list_sys(std::string_view relative) const {
-  return file_io::list_dir(join(paths_.sys, relative), false);
-}
-std::vector<std::string> TreeSource::list_sys_dirs(std::string_view relative) const {
-  return file_io::list_dir(join(paths_.sys, relative), true);
-}
+TreeSource::TreeSource(SourcePaths paths) : PathSource(std::move(paths)) {}
 
 std::size_t TreeSource::for_each_process(ProcessVisitor& visitor) {
   std::unordered_set<std::int32_t> seen;

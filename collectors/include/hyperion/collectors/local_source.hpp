@@ -18,30 +18,20 @@
 #include <vector>
 
 #include "hyperion/collectors/sock_diag.hpp"
-#include "hyperion/collectors/source.hpp"
+#include "hyperion/collectors/path_source.hpp"
 #include "hyperion/collectors/timed_statvfs.hpp"
 
 namespace hyperion::collectors {
 
-class LocalSource final : public Source {
+class LocalSource final : public PathSource {
  public:
   explicit LocalSource(SourcePaths paths);
   ~LocalSource();
   LocalSource(const LocalSource&) = delete;
   LocalSource& operator=(const LocalSource&) = delete;
 
-  const SourcePaths& paths() const noexcept { return paths_; }
   // True when the proc root is a mounted procfs (not a fixture tree).
   bool live() const noexcept { return live_; }
-
-  bool read_proc(std::string_view relative, std::string& buf) const override;
-  bool read_sys(std::string_view relative, std::string& buf) const override;
-  bool read_root(std::string_view relative, std::string& buf) const override;
-  bool exists_root(std::string_view relative) const override;
-  bool exists_sys(std::string_view relative) const override;
-  std::int64_t mtime_root(std::string_view relative) const override;
-  std::vector<std::string> list_sys(std::string_view relative) const override;
-  std::vector<std::string> list_sys_dirs(std::string_view relative) const override;
 
   std::size_t for_each_process(ProcessVisitor& visitor) override;
 
@@ -102,7 +92,6 @@ class LocalSource final : public Source {
   void close_entry(ProcEntry& e);
   int keep(int fd);  // records fd as one of ours, returns it
 
-  SourcePaths paths_;
   bool live_ = false;
   bool fd_count_from_size_ = false;  // Linux 6.2+: st_size of /proc/PID/fd is the count
   int proc_fd_ = -1;

@@ -9,26 +9,15 @@
 #include <string>
 #include <unordered_set>
 
-#include "hyperion/collectors/source.hpp"
+#include "hyperion/collectors/path_source.hpp"
 
 namespace hyperion::collectors {
 
-class TreeSource final : public Source {
+class TreeSource final : public PathSource {
  public:
   explicit TreeSource(SourcePaths paths);
   // A fixture tree: <dir>/proc, <dir>/sys, <dir>/etc, ...
   explicit TreeSource(const std::string& dir) : TreeSource(SourcePaths::under(dir)) {}
-
-  const SourcePaths& paths() const noexcept { return paths_; }
-
-  bool read_proc(std::string_view relative, std::string& buf) const override;
-  bool read_sys(std::string_view relative, std::string& buf) const override;
-  bool read_root(std::string_view relative, std::string& buf) const override;
-  bool exists_root(std::string_view relative) const override;
-  bool exists_sys(std::string_view relative) const override;
-  std::int64_t mtime_root(std::string_view relative) const override;
-  std::vector<std::string> list_sys(std::string_view relative) const override;
-  std::vector<std::string> list_sys_dirs(std::string_view relative) const override;
 
   std::size_t for_each_process(ProcessVisitor& visitor) override;
   // From the "socket:[INODE]" links under <proc>/PID/fd, when the tree has them.
@@ -45,7 +34,6 @@ class TreeSource final : public Source {
   std::string architecture() const override;
 
  private:
-  SourcePaths paths_;
   std::unordered_set<std::int32_t> seen_;
   std::string stat_buf_, statm_buf_, io_buf_, cmdline_buf_, cgroup_buf_;
 };

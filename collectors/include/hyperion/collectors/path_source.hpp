@@ -1,0 +1,35 @@
+#pragma once
+
+// The file reads of a Source whose host is a directory tree on this machine: the live root
+// ("/", "/proc", "/sys") for LocalSource, a fixture or a mounted root for TreeSource. Whole-file
+// reads, existence, modification time and listings, relative to the proc, sys or root directory.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hyperion/collectors/source.hpp"
+
+namespace hyperion::collectors {
+
+class PathSource : public Source {
+ public:
+  explicit PathSource(SourcePaths paths) : paths_(std::move(paths)) {}
+
+  const SourcePaths& paths() const noexcept { return paths_; }
+
+  bool read_proc(std::string_view relative, std::string& buf) const final;
+  bool read_sys(std::string_view relative, std::string& buf) const final;
+  bool read_root(std::string_view relative, std::string& buf) const final;
+  bool exists_root(std::string_view relative) const final;
+  bool exists_sys(std::string_view relative) const final;
+  std::int64_t mtime_root(std::string_view relative) const final;
+  std::vector<std::string> list_sys(std::string_view relative) const final;
+  std::vector<std::string> list_sys_dirs(std::string_view relative) const final;
+
+ protected:
+  SourcePaths paths_;
+};
+
+}  // namespace hyperion::collectors
