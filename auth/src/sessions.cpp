@@ -29,20 +29,24 @@ AuthError too_many(std::int64_t retry_s) {
 
 }  // namespace
 
-namespace {
-
-// The key of the per-address limits: an IPv6 address by its /64, which one host or subscriber
-// holds whole (an attacker would otherwise rotate through 2^64 addresses); IPv4 as it is.
-std::string address_block(const std::string& source) {
+std::string address_block(std::string_view address) {
+  std::string text(address);
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  in_addr v4{};
+  char out[INET6_ADDRSTRLEN] = {};
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return ::inet_ntop(AF_INET, &v4, out, sizeof out);
   in6_addr v6{};
-  if (source.find(':') == std::string::npos || ::inet_pton(AF_INET6, source.c_str(), &v6) != 1) return source;
+  if (::inet_pton(AF_INET6, text.c_str(), &v6) != 1) return std::string(address);
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+    // An IPv4 client seen on a dual-stack socket: its own address, not the /64 that all of
+    // IPv4 shares (which would let one client throttle every other).
+    std::memcpy(&v4, reinterpret_cast<const unsigned char*>(&v6) + 12, 4);
+    return ::inet_ntop(AF_INET, &v4, out, sizeof out);
+  }
   std::memset(reinterpret_cast<unsigned char*>(&v6) + 8, 0, 8);
-  char text[INET6_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET6, &v6, text, sizeof text);
-  return std::string(text) + "/64";
+  ::inet_ntop(AF_INET6, &v6, out, sizeof out);
+  return std::string(out) + "/64";
 }
-
-}  // namespace
 
 // Before a login is tried: the address's failures in the last minute (any name), then this
 // address's throttle for this name. Nothing here depends on whether the name exists.

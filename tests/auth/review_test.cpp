@@ -319,3 +319,15 @@ TEST_CASE("review 2: an IPv6 attacker cannot escape the limits by rotating throu
   // Another /64 is another client.
   f.login("alice", "2001:db8:1:3::1");
 }
+
+TEST_CASE("review: per-address limits count an IPv4 client on a dual-stack socket by its own address",
+          "[auth][review]") {
+  using hyperion::auth::address_block;
+  CHECK(address_block("::ffff:192.0.2.1") == "192.0.2.1");
+  CHECK(address_block("::ffff:192.0.2.2") != address_block("::ffff:192.0.2.1"));
+  CHECK(address_block("192.0.2.1") == "192.0.2.1");
+  CHECK(address_block("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64");
+  CHECK(address_block("2001:db8:1:2::1") == address_block("2001:db8:1:2:ffff::9"));
+  CHECK(address_block("[2001:db8::1]") == "2001:db8::/64");
+  CHECK(address_block("cli") == "cli");
+}

@@ -1,5 +1,7 @@
 #include "hyperion/web/client_address.hpp"
 
+#include "hyperion/auth/service.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -102,22 +104,7 @@ bool in_networks(const std::vector<Network>& networks, std::string_view address)
   return false;
 }
 
-std::string address_block(std::string_view address) {
-  const auto ip = parse_ip(address);
-  if (!ip) return std::string(address);
-  const bool v4 = std::all_of(ip->begin(), ip->begin() + 10, [](std::uint8_t b) { return b == 0; }) && (*ip)[10] == 0xff &&
-                  (*ip)[11] == 0xff;
-  if (v4) {
-    char text[INET_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET, ip->data() + 12, text, sizeof text);
-    return text;
-  }
-  in6_addr block{};
-  std::memcpy(&block, ip->data(), 8);  // the first 64 bits; the rest zero
-  char text[INET6_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET6, &block, text, sizeof text);
-  return std::string(text) + "/64";
-}
+std::string address_block(std::string_view address) { return auth::address_block(address); }
 
 std::string client_address(std::string_view peer, std::string_view forwarded_for, std::string_view forwarded,
                            const std::vector<Network>& trusted) {

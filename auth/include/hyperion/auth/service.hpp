@@ -284,6 +284,12 @@ class AuthService {
 
 };
 
+// What per-address limits count by: an IPv4 address as it is (also when seen IPv4-mapped on a
+// dual-stack socket, "::ffff:192.0.2.1"), an IPv6 address by its /64 ("2001:db8:1:2::/64"),
+// which one host or subscriber holds whole (an attacker would otherwise rotate through 2^64
+// addresses). Anything else is returned as it is.
+std::string address_block(std::string_view address);
+
 // A user name: 1 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit.
 std::optional<std::string> invalid_username(std::string_view name);
 
