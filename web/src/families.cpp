@@ -31,8 +31,6 @@ void write_part(JsonWriter& w, const Snapshot& s) {
 // The summary changes with the CPU, sampled every tick.
 const void* summary_identity(const Snapshot& s) { return s.cpu.get(); }
 
-constexpr std::string_view kPressure = "some:object? full:object?";
-
 // Rows name only the fields they need; GCC 12 warns about every field a designated initialiser
 // leaves out, which is the point of designating them.
 #pragma GCC diagnostic push
@@ -280,7 +278,8 @@ std::string schema_mismatch(std::string_view json, std::string_view short_form) 
       add(fmt::format("'{}' is {}, not {}{}", f.name, it->type_name(), f.type, f.nullable ? " or null" : ""));
     }
   }
-  for (const auto& [key, value] : v.items()) {
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string& key = it.key();
     const bool listed = std::any_of(fields.begin(), fields.end(), [&](const Field& f) { return f.name == key; });
     if (!listed) add(fmt::format("'{}' is not in the schema", key));
   }
