@@ -212,6 +212,7 @@ class ConnectionFlood(unittest.TestCase):
         d = Daemon(*AUTH_FAST)
         held = []
         try:
+            d.wait_ready()  # the flood, not the start-up, is under test: /metrics answers from here on
             token = d.access_token()
             for _ in range(2000):
                 try:
@@ -250,6 +251,7 @@ class ConnectionFlood(unittest.TestCase):
         d = Daemon(*AUTH_FAST, "--live-max-clients", "50", "--live-auth-timeout", "30s")
         sockets = []
         try:
+            d.wait_ready()  # the flood, not the start-up, is under test: /metrics answers from here on
             token = d.access_token()
             # 200 sockets that never authenticate, from 20 addresses (under the per-address limit).
             for i in range(200):
