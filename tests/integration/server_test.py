@@ -82,7 +82,10 @@ class Daemon:
             if self.proc.poll() is not None:
                 raise RuntimeError("hyperiond exited: " + self.log())
             time.sleep(0.02)
-        raise RuntimeError("hyperiond did not start: " + self.log())
+        # Not listening in time: stop it, so that no daemon outlives the test that started it.
+        self.proc.kill()
+        self.proc.wait()
+        raise RuntimeError("hyperiond did not start within 10 s: " + self.log())
 
     def log_bytes(self):
         with open(self.stderr_path, "rb") as f:
