@@ -46,6 +46,15 @@ def pct(x):
     return f"{x:.2f} %"
 
 
+def foreign(r):
+    """True when another hyperiond (not ours) kept descriptors on every process in r's window."""
+    return any(o.split(":")[0] == "hyperiond" for o in r["others"].split(","))
+
+
+def mark(r):
+    return " ‡" if foreign(r) else ""
+
+
 def ratio(x):
     return f"{x:.2f}"
 
@@ -88,6 +97,7 @@ def main():
         print("| round | load avg before → after (1/5/15 min) | processes (threads) | (a) default | (b) all at 1 s | (d) all at 1 s + scrape | (c) node_exporter | (b) ÷ (c) | (d) ÷ (c) |")
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         cols = {k: [] for k in ("a", "b", "d", "c", "bc", "dc")}
+        clean = []
         for rn in rounds:
             g = {v: get.get(("together", rn, v)) for v in "abdc"}
             if not all(g.values()):
@@ -96,7 +106,9 @@ def main():
                 cols[v].append(g[v]["cpu"])
             cols["bc"].append(g["b"]["cpu"] / g["c"]["cpu"])
             cols["dc"].append(g["d"]["cpu"] / g["c"]["cpu"])
-            print(f"| {rn} | {g['a']['load0']} → {g['a']['load1']} | {g['a']['procs']} ({g['a']['threads']}) | "
+            if not foreign(g["a"]):
+                clean.append(len(cols["a"]) - 1)
+            print(f"| {rn}{mark(g['a'])} | {g['a']['load0']} → {g['a']['load1']} | {g['a']['procs']} ({g['a']['threads']}) | "
                   f"{pct(g['a']['cpu'])} | {pct(g['b']['cpu'])} | {pct(g['d']['cpu'])} | {pct(g['c']['cpu'])} | "
                   f"{ratio(cols['bc'][-1])} | {ratio(cols['dc'][-1])} |")
         if cols["a"]:
@@ -104,6 +116,13 @@ def main():
             print(f"| **median** | | | {pct(m['a'])} | **{pct(m['b'])}** | {pct(m['d'])} | {pct(m['c'])} | "
                   f"**{ratio(m['bc'])}** | {ratio(m['dc'])} |")
             summary["together"] = m
+            if clean and len(clean) < len(cols["a"]):
+                mc = {k: statistics.median(v[i] for i in clean) for k, v in cols.items()}
+                print(f"| median without ‡ ({len(clean)} of {len(cols['a'])}) | | | {pct(mc['a'])} | {pct(mc['b'])} | "
+                      f"{pct(mc['d'])} | {pct(mc['c'])} | {ratio(mc['bc'])} | {ratio(mc['dc'])} |")
+                summary["together, without ‡"] = mc
+        print()
+        print("‡: another hyperiond (a test's, not ours) was running in that window.")
         print()
 
     # --- alone -----------------------------------------------------------------------------
@@ -116,6 +135,7 @@ def main():
         print("| round | load avg before → after the round | (a) default | (c) | (a) ÷ (c) | (b) all at 1 s | (c) | (b) ÷ (c) | (d) all at 1 s + scrape | (c) | (d) ÷ (c) |")
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         cols = {k: [] for k in ("a", "ca", "ac", "b", "cb", "bc", "d", "cd", "dc")}
+        clean_cols = {k: [] for k in cols}
         for rn in rounds:
             cells = []
             ok = True
@@ -127,7 +147,11 @@ def main():
                 cols[v].append(h["cpu"])
                 cols["c" + v].append(c["cpu"])
                 cols[v + "c"].append(h["cpu"] / c["cpu"])
-                cells += [pct(h["cpu"]), pct(c["cpu"]), ratio(h["cpu"] / c["cpu"])]
+                if not foreign(h):
+                    clean_cols[v].append(h["cpu"])
+                    clean_cols["c" + v].append(c["cpu"])
+                    clean_cols[v + "c"].append(h["cpu"] / c["cpu"])
+                cells += [pct(h["cpu"]) + mark(h), pct(c["cpu"]), ratio(h["cpu"] / c["cpu"])]
             if not ok:
                 continue
             lb = loads.get((rn, "before"), "?")
@@ -138,6 +162,15 @@ def main():
             print(f"| **median** | | {pct(m['a'])} | {pct(m['ca'])} | {ratio(m['ac'])} | **{pct(m['b'])}** | "
                   f"{pct(m['cb'])} | **{ratio(m['bc'])}** | {pct(m['d'])} | {pct(m['cd'])} | {ratio(m['dc'])} |")
             summary["alone"] = m
+            if any(len(clean_cols[k]) < len(cols[k]) for k in cols) and all(clean_cols[k] for k in cols):
+                mc = {k: statistics.median(v) for k, v in clean_cols.items()}
+                n = {v: len(clean_cols[v]) for v in "abd"}
+                print(f"| median without ‡ (a: {n['a']}, b: {n['b']}, d: {n['d']} of {len(cols['a'])}) | | "
+                      f"{pct(mc['a'])} | {pct(mc['ca'])} | {ratio(mc['ac'])} | {pct(mc['b'])} | "
+                      f"{pct(mc['cb'])} | {ratio(mc['bc'])} | {pct(mc['d'])} | {pct(mc['cd'])} | {ratio(mc['dc'])} |")
+                summary["alone, without ‡"] = mc
+        print()
+        print("‡: another hyperiond (a test's, not ours) was running in that window.")
         print()
 
     # --- memory ----------------------------------------------------------------------------
@@ -179,18 +212,23 @@ def main():
         labels = list(dict.fromkeys(r["variant"] for r in sorted(fam, key=lambda r: (r["variant"] != "all at 1 s", r["variant"] == "all at 1 h"))))
         frounds = sorted({r["round"] for r in fam})
         by = {(r["variant"], r["round"]): r for r in fam}
-        med = {l: statistics.median(r["cpu"] for r in fam if r["variant"] == l) for l in labels}
+        # the median of the runs without another hyperiond (‡) when there are any, else of all
+        med = {}
+        for l in labels:
+            runs = [r for r in fam if r["variant"] == l]
+            med[l] = statistics.median(r["cpu"] for r in (([r for r in runs if not foreign(r)]) or runs))
         base = med.get("all at 1 s")
         print("### What each family costs at 1 s (hyperiond alone, no client)")
         print()
         print("Every family at 1 s except the one named, which is at 1 h; the order of the runs rotates")
         print("every round. The cost of a family is the median of the all-at-1 s runs minus the median")
-        print("of the runs without it.")
+        print("of the runs without it. ‡: another hyperiond (a test's) was running in that run; the")
+        print("medians leave those runs out when the same configuration has others.")
         print()
         print("| run | " + " | ".join(f"round {n}" for n in frounds) + " | median | cost of the family at 1 s |")
         print("| --- | " + " | ".join("---:" for _ in frounds) + " | ---: | ---: |")
         for l in labels:
-            cells = [pct(by[(l, n)]["cpu"]) if (l, n) in by else "" for n in frounds]
+            cells = [pct(by[(l, n)]["cpu"]) + mark(by[(l, n)]) if (l, n) in by else "" for n in frounds]
             cost = ""
             if base is not None and l != "all at 1 s":
                 cost = pct(base - med[l]) + (" (all families)" if l == "all at 1 h" else "")
