@@ -1,6 +1,7 @@
 #include "hyperion/collectors/path_source.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "file_io.hpp"
@@ -34,6 +35,28 @@ std::vector<std::string> PathSource::list_sys(std::string_view relative) const {
 }
 std::vector<std::string> PathSource::list_sys_dirs(std::string_view relative) const {
   return file_io::list_dir(join(paths_.sys, relative), true);
+}
+
+bool PathSource::filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool may_hang, bool* hung) {
+  struct statvfs v {};
+  const std::string path = paths_.root == "/" ? mount_point : join(paths_.root, mount_point);
+  if (hung) *hung = false;
+  if (may_hang) {
+    const auto outcome = timed_statvfs_.call(path, v);
+    if (outcome != StatvfsOutcome::ok) {
+      if (hung) *hung = outcome == StatvfsOutcome::timed_out || outcome == StatvfsOutcome::still_hung;
+      return false;
+    }
+  } else if (::statvfs(path.c_str(), &v) != 0) {
+    return false;
+  }
+  const std::uint64_t unit = v.f_frsize ? v.f_frsize : v.f_bsize;
+  out.size_bytes = static_cast<std::uint64_t>(v.f_blocks) * unit;
+  out.free_bytes = static_cast<std::uint64_t>(v.f_bfree) * unit;
+  out.available_bytes = static_cast<std::uint64_t>(v.f_bavail) * unit;
+  out.inodes_total = v.f_files;
+  out.inodes_free = v.f_ffree;
+  return true;
 }
 
 }  // namespace hyperion::collectors

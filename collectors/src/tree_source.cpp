@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,19 +63,6 @@ void TreeSource::socket_owners(const std::vector<std::uint64_t>& wanted, SocketO
     }
   }
   std::sort(out.begin(), out.end());
-}
-
-bool TreeSource::filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool, bool* hung) {
-  if (hung) *hung = false;
-  struct statvfs v {};
-  if (::statvfs(join(paths_.root, mount_point).c_str(), &v) != 0) return false;
-  const std::uint64_t unit = v.f_frsize ? v.f_frsize : v.f_bsize;
-  out.size_bytes = static_cast<std::uint64_t>(v.f_blocks) * unit;
-  out.free_bytes = static_cast<std::uint64_t>(v.f_bfree) * unit;
-  out.available_bytes = static_cast<std::uint64_t>(v.f_bavail) * unit;
-  out.inodes_total = v.f_files;
-  out.inodes_free = v.f_ffree;
-  return true;
 }
 
 std::string TreeSource::architecture() const {

@@ -53,8 +53,6 @@ class LocalSource final : public PathSource {
   // How many process fd directories the last socket_owners call read (tests, benchmarks).
   std::size_t socket_scans_last_call() const noexcept { return socket_scans_; }
 
-  bool filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool may_hang = false,
-                        bool* hung = nullptr) override;
 
   // From getifaddrs(); empty for a fixture tree.
   std::vector<InterfaceAddress> interface_addresses() const override;
@@ -99,7 +97,6 @@ class LocalSource final : public PathSource {
   std::uint32_t page_size_ = 4096;
   std::unordered_map<std::int32_t, ProcEntry> procs_;
   std::uint64_t tick_ = 0;
-  TimedStatvfs timed_statvfs_{std::chrono::milliseconds(1000)};
   std::vector<bool> kept_fds_;            // indexed by descriptor number
   std::size_t kept_count_ = 0;
   std::size_t descriptor_budget_ = 0;

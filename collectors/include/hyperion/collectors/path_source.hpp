@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hyperion/collectors/source.hpp"
+#include "hyperion/collectors/timed_statvfs.hpp"
 
 namespace hyperion::collectors {
 
@@ -28,8 +29,14 @@ class PathSource : public Source {
   std::vector<std::string> list_sys(std::string_view relative) const final;
   std::vector<std::string> list_sys_dirs(std::string_view relative) const final;
 
+  // statvfs() of a mount point under the root; a network filesystem's (may_hang) is bounded
+  // by a deadline, so a hung server never stalls the tick, whichever source reads it.
+  bool filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool may_hang = false,
+                        bool* hung = nullptr) final;
+
  protected:
   SourcePaths paths_;
+  TimedStatvfs timed_statvfs_{std::chrono::milliseconds(1000)};
 };
 
 }  // namespace hyperion::collectors

@@ -23,9 +23,6 @@ class TreeSource final : public PathSource {
   // From the "socket:[INODE]" links under <proc>/PID/fd, when the tree has them.
   void socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out) override;
 
-  // statvfs() of the mount point inside the tree.
-  bool filesystem_usage(const std::string& mount_point, FilesystemUsage& out, bool may_hang = false,
-                        bool* hung = nullptr) override;
   std::vector<InterfaceAddress> interface_addresses() const override { return {}; }
 
   std::uint32_t clock_ticks_per_second() const noexcept override { return 100; }
