@@ -85,7 +85,7 @@ std::shared_ptr<const Snapshot> Collector::collect(FamilySet families, double no
   };
   source_.begin_tick(families);
   // Order matters: cpu gives the boot time, memory the total, processes the names sockets use.
-  if (want(Family::host) || !s->host_info) timed(Family::host, [&] { collect_host(*s); });
+  if (want(Family::host) || !s->host_info) timed(Family::host, [&] { collect_host(*s, now); });
   if (want(Family::system)) timed(Family::system, [&] { collect_system(*s); });
   if (want(Family::cpu)) timed(Family::cpu, [&] { collect_cpu(*s, now); });
   if (want(Family::memory)) timed(Family::memory, [&] { collect_memory(*s); });
@@ -103,7 +103,37 @@ std::shared_ptr<const Snapshot> Collector::collect(FamilySet families, double no
   return latest_;
 }
 
-bool Collector::collect_host(Snapshot& s) {
+void Collector::read_hardware(double now) {
+  cpu_info_ = source_.read_proc("cpuinfo", buf_) ? parse_proc_cpuinfo(buf_) : CpuInfo{};
+  std::string vendor, product, bios, hv, environ1, cgroup1, clocksource, fadt, release;
+  source_.read_sys("class/dmi/id/sys_vendor", vendor);
+  source_.read_sys("class/dmi/id/product_name", product);
+  source_.read_sys("class/dmi/id/bios_vendor", bios);
+  source_.read_sys("hypervisor/type", hv);
+  source_.read_proc("1/environ", environ1);
+  source_.read_proc("1/cgroup", cgroup1);
+  source_.read_sys("devices/system/clocksource/clocksource0/available_clocksource", clocksource);
+  source_.read_sys("firmware/acpi/tables/FACP", fadt);  // root only
+  if (source_.read_proc("sys/kernel/osrelease", release)) release = text::trim(release);
+  VirtualizationEvidence ev;
+  ev.dmi_sys_vendor = vendor;
+  ev.dmi_product_name = product;
+  ev.dmi_bios_vendor = bios;
+  ev.hypervisor_type = hv;
+  ev.cpuinfo_hypervisor_flag = cpu_info_.hypervisor_flag;
+  ev.pid1_environ = environ1;
+  ev.pid1_cgroup = cgroup1;
+  ev.dockerenv_exists = source_.exists_root(".dockerenv");
+  ev.containerenv_exists = source_.exists_root("run/.containerenv");
+  ev.wsl_osrelease = release;
+  ev.clocksource_available = clocksource;
+  ev.acpi_fadt = fadt;
+  virtualization_ = detect_virtualization(ev);
+  hardware_read_at_ = now;
+  have_hardware_ = true;
+}
+
+bool Collector::collect_host(Snapshot& s, double now) {
   auto h = std::make_shared<HostInfo>();
   if (source_.read_proc("sys/kernel/hostname", buf_)) h->hostname = text::trim(buf_);
   if (source_.read_proc("sys/kernel/osrelease", buf_)) h->kernel_release = text::trim(buf_);
@@ -114,31 +144,15 @@ bool Collector::collect_host(Snapshot& s) {
   } else {
     h->os = parse_os_release("");
   }
-  if (source_.read_proc("cpuinfo", buf_)) h->cpu = parse_proc_cpuinfo(buf_);
-
-  std::string vendor, product, bios, hv, environ1, cgroup1, clocksource, fadt;
-  source_.read_sys("class/dmi/id/sys_vendor", vendor);
-  source_.read_sys("class/dmi/id/product_name", product);
-  source_.read_sys("class/dmi/id/bios_vendor", bios);
-  source_.read_sys("hypervisor/type", hv);
-  source_.read_proc("1/environ", environ1);
-  source_.read_proc("1/cgroup", cgroup1);
-  source_.read_sys("devices/system/clocksource/clocksource0/available_clocksource", clocksource);
-  source_.read_sys("firmware/acpi/tables/FACP", fadt);  // root only
-  VirtualizationEvidence ev;
-  ev.dmi_sys_vendor = vendor;
-  ev.dmi_product_name = product;
-  ev.dmi_bios_vendor = bios;
-  ev.hypervisor_type = hv;
-  ev.cpuinfo_hypervisor_flag = h->cpu.hypervisor_flag;
-  ev.pid1_environ = environ1;
-  ev.pid1_cgroup = cgroup1;
-  ev.dockerenv_exists = source_.exists_root(".dockerenv");
-  ev.containerenv_exists = source_.exists_root("run/.containerenv");
-  ev.wsl_osrelease = h->kernel_release;
-  ev.clocksource_available = clocksource;
-  ev.acpi_fadt = fadt;
-  h->virtualization = detect_virtualization(ev);
+  // CPU hotplug changes the online list: read the hardware again at once.
+  if (!source_.read_sys("devices/system/cpu/online", buf_)) buf_.clear();
+  if (!have_hardware_ || buf_ != online_cpus_ || now - hardware_read_at_ >= kHardwareRefreshSeconds ||
+      now < hardware_read_at_) {
+    online_cpus_ = buf_;
+    read_hardware(now);
+  }
+  h->cpu = cpu_info_;
+  h->virtualization = virtualization_;
 
   if (source_.read_proc("stat", buf_)) {
     if (const auto st = parse_proc_stat(buf_)) boot_time_seconds_ = st->boot_time_seconds;

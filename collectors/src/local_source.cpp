@@ -10,7 +10,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -173,19 +172,34 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
   if (!pread_all(e.stat_fd, stat_buf_)) return false;
   raw.pid = pid;
   raw.stat = stat_buf_;
-  raw.statm = (e.statm_fd >= 0 && pread_all(e.statm_fd, statm_buf_)) ? std::string_view(statm_buf_)
-                                                                        : std::string_view();
-  raw.io = (e.io_fd >= 0 && pread_all(e.io_fd, io_buf_)) ? std::string_view(io_buf_) : std::string_view();
+  // The descriptor count every tick: it is cheap, the socket owners need it, and a process can
+  // open a socket in a run too short to show in its stat line.
+  std::optional<std::uint32_t> open_fds;
   struct stat st {};
-  raw.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
-  raw.open_fds.reset();
   if (e.fd_dir_fd >= 0) {
     if (fd_count_from_size_) {
-      if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) raw.open_fds = static_cast<std::uint32_t>(st.st_size);
+      if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) open_fds = static_cast<std::uint32_t>(st.st_size);
     } else {
-      raw.open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
+      open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
     }
   }
+  const auto hash = std::hash<std::string_view>{}(stat_buf_);
+  const bool idle = e.have_cache && !with_strings && hash == e.stat_hash && open_fds == e.open_fds &&
+                    (tick_ + static_cast<std::uint64_t>(pid)) % kIdleRefreshTicks != 0;
+  e.open_fds = open_fds;
+  if (idle) {
+    ++idle_processes_;
+  } else {
+    e.stat_hash = hash;
+    e.have_cache = true;
+    if (e.statm_fd < 0 || !pread_all(e.statm_fd, e.statm)) e.statm.clear();
+    if (e.io_fd < 0 || !pread_all(e.io_fd, e.io)) e.io.clear();
+    e.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
+  }
+  raw.statm = e.statm;
+  raw.io = e.io;
+  raw.uid = e.uid;
+  raw.open_fds = e.open_fds;
   raw.cmdline = {};
   raw.cgroup = {};
   raw.has_strings = with_strings;
@@ -196,6 +210,11 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
     raw.cgroup = cgroup_buf_;
   }
   return true;
+}
+
+void LocalSource::begin_tick(const FamilySet& families) {
+  (void)families;
+  fresh_fd_counts_ = false;
 }
 
 bool LocalSource::read_sockets(std::vector<Socket>& out, std::string* error) {
@@ -214,6 +233,7 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
   if (proc_fd_ < 0) return 0;
   ++tick_;
   transient_processes_ = 0;
+  idle_processes_ = 0;
   std::size_t visited = 0;
   if (::lseek(proc_fd_, 0, SEEK_SET) < 0) return 0;
   RawProcess raw;
@@ -279,6 +299,7 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
       ++it;
     }
   }
+  fresh_fd_counts_ = true;
   return visited;
 }
 
@@ -315,16 +336,21 @@ void LocalSource::scan_sockets(std::int32_t pid, ProcEntry& e) {
 void LocalSource::socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out,
                                 std::uint32_t full_scan_every) {
   socket_scans_ = 0;
+  const bool fresh = fresh_fd_counts_;
+  fresh_fd_counts_ = false;
   const auto collect = [&](bool full) {
     out.clear();  // keeps its capacity
     for (auto& [pid, e] : procs_) {
       if (e.fd_dir_fd < 0) continue;
       std::uint64_t count = UINT64_MAX;
-      if (fd_count_from_size_) {
+      if (fresh && e.open_fds) {
+        count = *e.open_fds;  // read by this tick's process walk
+      } else if (fd_count_from_size_) {
         struct stat st {};
         if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) count = static_cast<std::uint64_t>(st.st_size);
       }
-      // Without the count (kernels before 6.2) every process is read every time.
+      // Without a count (before Linux 6.2, when no process walk preceded this call) every
+      // process is read every time.
       if (full || count == UINT64_MAX || count != e.scanned_fd_count) {
         scan_sockets(pid, e);
         e.scanned_fd_count = count;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -114,6 +115,83 @@ TEST_CASE("LocalSource::socket_owners: a socket that replaced a descriptor (same
   src.for_each_process(ignore);
   src.socket_owners({inode}, owners, 1);  // the throttle allows a full scan: found
   CHECK(find_socket_owner(owners, inode) == child);
+  ::close(go[1]);
+  ::close(done[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+namespace {
+
+// Records what the source handed over for one PID.
+struct Watch final : ProcessVisitor {
+  explicit Watch(std::int32_t p) : pid(p) {}
+  void on_process(const RawProcess& raw) override {
+    if (raw.pid != pid) return;
+    seen = true;
+    open_fds = raw.open_fds;
+    statm = std::string(raw.statm);
+  }
+  std::int32_t pid;
+  bool seen = false;
+  std::optional<std::uint32_t> open_fds;
+  std::string statm;
+};
+
+}  // namespace
+
+TEST_CASE("LocalSource: an idle process is handed over from the cache; descriptors it opens show at the next tick",
+          "[collectors][local_source][live]") {
+  // A child that blocks on a pipe: its stat line does not change while it waits.
+  int go[2], done[2];
+  REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
+  REQUIRE(::pipe2(done, O_CLOEXEC) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(go[1]);
+    ::close(done[0]);
+    char c = 0;
+    if (::read(go[0], &c, 1) != 1) ::_exit(1);
+    // Woken once: open three descriptors, then wait again (a run too short to need to
+    // change the stat line: the descriptor count, read every tick, shows it).
+    for (int i = 0; i < 3; ++i) {
+      if (::open("/dev/null", O_RDONLY) < 0) ::_exit(2);
+    }
+    if (::write(done[1], "y", 1) != 1) ::_exit(4);
+    if (::read(go[0], &c, 1) < 0) ::_exit(3);  // until EOF
+    ::_exit(0);
+  }
+  ::close(go[0]);
+  ::close(done[1]);
+  ::usleep(50'000);  // let the child reach its read
+
+  LocalSource src(SourcePaths{});
+  Watch watch(child);
+  src.for_each_process(watch);
+  REQUIRE(watch.seen);
+  REQUIRE(watch.open_fds.has_value());
+  const auto before = *watch.open_fds;
+  CHECK_FALSE(watch.statm.empty());
+
+  std::size_t idle_ticks = 0;
+  for (int i = 0; i < 10; ++i) {
+    watch.seen = false;
+    src.for_each_process(watch);
+    REQUIRE(watch.seen);
+    CHECK(watch.open_fds == before);  // cached or read again, the same values
+    CHECK_FALSE(watch.statm.empty());
+    if (src.idle_processes() > 0) ++idle_ticks;
+  }
+  CHECK(idle_ticks >= 8);  // the machine's sleeping processes, the child among them
+
+  REQUIRE(::write(go[1], "x", 1) == 1);
+  char c = 0;
+  REQUIRE(::read(done[0], &c, 1) == 1);
+  src.for_each_process(watch);
+  CHECK(watch.open_fds == before + 3);
   ::close(go[1]);
   ::close(done[0]);
   int status = 0;

@@ -48,7 +48,8 @@ class Collector {
 
  private:
   class ProcessFeeder;
-  bool collect_host(Snapshot& s);
+  bool collect_host(Snapshot& s, double now);
+  void read_hardware(double now);
   bool collect_system(Snapshot& s);
   bool collect_cpu(Snapshot& s, double now);
   bool collect_memory(Snapshot& s);
@@ -78,6 +79,15 @@ class Collector {
   std::vector<std::uint64_t> socket_inodes_;
   std::vector<Socket> sockets_buf_;
   std::string buf_;
+  // The host family's slow-changing part (cpuinfo, DMI, ACPI, PID 1's environment): read at
+  // the first tick, then again when the online CPU list changes or kHardwareRefreshSeconds
+  // passed. Reading /proc/cpuinfo asks every CPU for its frequency.
+  static constexpr double kHardwareRefreshSeconds = 300;
+  CpuInfo cpu_info_;
+  Virtualization virtualization_;
+  std::string online_cpus_;
+  double hardware_read_at_ = 0;
+  bool have_hardware_ = false;
   std::array<double, kFamilyCount> durations_{};
 };
 

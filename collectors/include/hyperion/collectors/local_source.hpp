@@ -9,6 +9,15 @@
 // number of open descriptors on Linux 6.2+). A descriptor of an exited process fails
 // with ESRCH, which is also how a reused PID is noticed. The command line and cgroup
 // are read once, when a process is first seen.
+//
+// Most processes sleep through most ticks. A process whose stat line is byte-for-byte the
+// same as at its last read, and whose descriptor count (read every tick: cheap, and the
+// socket owners need it) is unchanged, has not been charged CPU time, faulted a page, or
+// changed its memory, state or descriptors; its statm, io and owner are handed over as last
+// read instead of read again (two syscalls per tick instead of five). Every
+// kIdleRefreshTicks-th tick (staggered by PID) reads them anyway, which bounds how stale an
+// idle process's values can be (RSS can shrink under reclaim without the process running; a
+// run shorter than a clock tick need not show in the stat line).
 
 #include <cstdint>
 #include <optional>
@@ -42,7 +51,8 @@ class LocalSource final : public PathSource {
 
   // Reading every fd link of every process each time is the cost of `ss -p`. Instead each
   // process's socket inodes are cached and its fd directory is read again only when its
-  // descriptor count changed (one fstat on Linux 6.2+) or it is new. A wanted inode that no
+  // descriptor count changed or it is new. The count is the one this tick's process walk read
+  // (so it costs nothing more), else one fstat of fd/ on Linux 6.2+. A wanted inode that no
   // cached process owns (a process closed a descriptor and opened a socket, keeping its
   // count) triggers a scan of every process, at most once per `full_scan_every` calls.
   // Our own descriptors kept on other processes' files are skipped unread.
@@ -67,6 +77,11 @@ class LocalSource final : public PathSource {
   // many processes the last walk read the slow way because the budget was spent.
   std::size_t descriptor_budget() const noexcept { return descriptor_budget_; }
   std::size_t transient_processes() const noexcept { return transient_processes_; }
+  // How many processes the last walk handed over from the idle cache (tests, benchmarks).
+  std::size_t idle_processes() const noexcept { return idle_processes_; }
+
+  // A new tick: descriptor counts read by an earlier tick's process walk are stale now.
+  void begin_tick(const FamilySet& families) override;
 
  private:
   struct ProcEntry {
@@ -76,6 +91,13 @@ class LocalSource final : public PathSource {
     int io_fd = -1;
     int fd_dir_fd = -1;
     std::uint64_t seen = 0;
+    // What the last full read found, handed over again while the process is idle; open_fds is
+  // this tick's count.
+    std::size_t stat_hash = 0;
+    bool have_cache = false;
+    std::string statm, io;
+    std::uint32_t uid = 0;
+    std::optional<std::uint32_t> open_fds;
     // Socket-owner cache: the socket inodes found at the last scan of fd/, and the
     // descriptor count then (UINT64_MAX: never scanned).
     std::uint64_t scanned_fd_count = UINT64_MAX;
@@ -85,6 +107,7 @@ class LocalSource final : public PathSource {
   std::uint32_t calls_since_full_scan_ = UINT32_MAX;
   std::size_t socket_scans_ = 0;
   static constexpr std::size_t kDescriptorsPerProcess = 5;
+  static constexpr std::uint64_t kIdleRefreshTicks = 10;
   bool open_entry(std::string_view name, ProcEntry& e);
   bool read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, RawProcess& raw);
   void close_entry(ProcEntry& e);
@@ -101,10 +124,14 @@ class LocalSource final : public PathSource {
   std::size_t kept_count_ = 0;
   std::size_t descriptor_budget_ = 0;
   std::size_t transient_processes_ = 0;
+  std::size_t idle_processes_ = 0;
+  // True between a process walk and the next socket_owners call or tick: each entry's
+  // open_fds is then this tick's count, and socket_owners need not fstat fd/ again.
+  bool fresh_fd_counts_ = false;
   std::int32_t self_pid_ = 0;
   std::vector<char> dirent_buf_;          // for the /proc listing
   std::vector<char> dirent_buf_scratch_;  // for per-process directories
-  std::string stat_buf_, statm_buf_, io_buf_, cmdline_buf_, cgroup_buf_;
+  std::string stat_buf_, cmdline_buf_, cgroup_buf_;
   SockDiag sock_diag_;
   // Failures in a row; from kSockDiagGiveUp on (a sandbox without netlink), /proc/net only. A
   // single failure (a dump cut by memory pressure) falls back for that tick alone.
