@@ -172,21 +172,9 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
   if (!pread_all(e.stat_fd, stat_buf_)) return false;
   raw.pid = pid;
   raw.stat = stat_buf_;
-  // The descriptor count every tick: it is cheap, the socket owners need it, and a process can
-  // open a socket in a run too short to show in its stat line.
-  std::optional<std::uint32_t> open_fds;
-  struct stat st {};
-  if (e.fd_dir_fd >= 0) {
-    if (fd_count_from_size_) {
-      if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) open_fds = static_cast<std::uint32_t>(st.st_size);
-    } else {
-      open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
-    }
-  }
   const auto hash = std::hash<std::string_view>{}(stat_buf_);
-  const bool idle = e.have_cache && !with_strings && hash == e.stat_hash && open_fds == e.open_fds &&
+  const bool idle = e.have_cache && !with_strings && hash == e.stat_hash &&
                     (tick_ + static_cast<std::uint64_t>(pid)) % kIdleRefreshTicks != 0;
-  e.open_fds = open_fds;
   if (idle) {
     ++idle_processes_;
   } else {
@@ -194,7 +182,17 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
     e.have_cache = true;
     if (e.statm_fd < 0 || !pread_all(e.statm_fd, e.statm)) e.statm.clear();
     if (e.io_fd < 0 || !pread_all(e.io_fd, e.io)) e.io.clear();
+    struct stat st {};
     e.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
+    e.open_fds.reset();
+    if (e.fd_dir_fd >= 0) {
+      if (fd_count_from_size_) {
+        if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) e.open_fds = static_cast<std::uint32_t>(st.st_size);
+      } else {
+        e.open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
+      }
+    }
+    e.counted_tick = tick_;
   }
   raw.statm = e.statm;
   raw.io = e.io;
@@ -333,28 +331,24 @@ void LocalSource::scan_sockets(std::int32_t pid, ProcEntry& e) {
   }
 }
 
+std::uint64_t LocalSource::fd_count(ProcEntry& e, bool fresh_walk) {
+  // Read by this tick's process walk: nothing more to do.
+  if (fresh_walk && e.counted_tick == tick_ && e.open_fds) return *e.open_fds;
+  if (fd_count_from_size_) {
+    struct stat st {};
+    if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) return static_cast<std::uint64_t>(st.st_size);
+  }
+  return UINT64_MAX;  // unknown (before Linux 6.2): read the links again
+}
+
 void LocalSource::socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out,
                                 std::uint32_t full_scan_every) {
   socket_scans_ = 0;
-  const bool fresh = fresh_fd_counts_;
+  const bool fresh_walk = fresh_fd_counts_;
   fresh_fd_counts_ = false;
-  const auto collect = [&](bool full) {
+  const auto gather = [&] {
     out.clear();  // keeps its capacity
     for (auto& [pid, e] : procs_) {
-      if (e.fd_dir_fd < 0) continue;
-      std::uint64_t count = UINT64_MAX;
-      if (fresh && e.open_fds) {
-        count = *e.open_fds;  // read by this tick's process walk
-      } else if (fd_count_from_size_) {
-        struct stat st {};
-        if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) count = static_cast<std::uint64_t>(st.st_size);
-      }
-      // Without a count (before Linux 6.2, when no process walk preceded this call) every
-      // process is read every time.
-      if (full || count == UINT64_MAX || count != e.scanned_fd_count) {
-        scan_sockets(pid, e);
-        e.scanned_fd_count = count;
-      }
       for (const auto inode : e.socket_inodes) out.emplace_back(inode, pid);
     }
     // A socket shared by several processes (fork, SCM_RIGHTS) keeps the lowest PID, usually the parent.
@@ -362,19 +356,49 @@ void LocalSource::socket_owners(const std::vector<std::uint64_t>& wanted, Socket
     out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
               out.end());
   };
-  collect(false);
-  if (calls_since_full_scan_ == UINT32_MAX) {  // the first call read every process anyway
+  const auto unresolved = [&] {
+    return std::any_of(wanted.begin(), wanted.end(), [&](std::uint64_t inode) {
+      return inode != 0 && !find_socket_owner(out, inode) &&
+             !std::binary_search(orphan_inodes_.begin(), orphan_inodes_.end(), inode);
+    });
+  };
+  const bool first = calls_since_full_scan_ == UINT32_MAX;
+  gather();
+  if (!first && !unresolved()) {
+    ++calls_since_full_scan_;
+    return;  // every socket has a known owner: no read at all
+  }
+  // Some socket is new to the cache: read again the links of the processes whose descriptor
+  // count changed (or that were never read).
+  for (auto& [pid, e] : procs_) {
+    if (e.fd_dir_fd < 0) continue;
+    const auto count = fd_count(e, fresh_walk);
+    if (first || count == UINT64_MAX || count != e.scanned_fd_count) {
+      scan_sockets(pid, e);
+      e.scanned_fd_count = count;
+    }
+  }
+  gather();
+  if (first) {  // the first call read every process anyway
     calls_since_full_scan_ = 0;
     return;
   }
-  if (++calls_since_full_scan_ < full_scan_every) return;
-  // A wanted socket nobody in the cache owns: read every process again, now and then.
-  const bool unresolved = std::any_of(wanted.begin(), wanted.end(), [&](std::uint64_t inode) {
-    return inode != 0 && !find_socket_owner(out, inode);
-  });
-  if (!unresolved) return;
-  collect(true);
+  if (++calls_since_full_scan_ < full_scan_every || !unresolved()) return;
+  // Still unowned (a descriptor replaced by a socket, count unchanged): every process, now and then.
+  for (auto& [pid, e] : procs_) {
+    if (e.fd_dir_fd < 0) continue;
+    scan_sockets(pid, e);
+    e.scanned_fd_count = fd_count(e, fresh_walk);
+  }
+  gather();
   calls_since_full_scan_ = 0;
+  // What even a full scan leaves unowned (a kernel socket: NFS, iSCSI; a process we cannot
+  // read) triggers nothing more until the next full scan that something else causes.
+  orphan_inodes_.clear();
+  for (const auto inode : wanted) {
+    if (inode != 0 && !find_socket_owner(out, inode)) orphan_inodes_.push_back(inode);
+  }
+  std::sort(orphan_inodes_.begin(), orphan_inodes_.end());
 }
 
 std::vector<InterfaceAddress> LocalSource::interface_addresses() const {

@@ -11,13 +11,12 @@
 // are read once, when a process is first seen.
 //
 // Most processes sleep through most ticks. A process whose stat line is byte-for-byte the
-// same as at its last read, and whose descriptor count (read every tick: cheap, and the
-// socket owners need it) is unchanged, has not been charged CPU time, faulted a page, or
-// changed its memory, state or descriptors; its statm, io and owner are handed over as last
-// read instead of read again (two syscalls per tick instead of five). Every
-// kIdleRefreshTicks-th tick (staggered by PID) reads them anyway, which bounds how stale an
-// idle process's values can be (RSS can shrink under reclaim without the process running; a
-// run shorter than a clock tick need not show in the stat line).
+// same as at its last read has not been charged CPU time, faulted a page, or changed its
+// memory or state; its statm, io, owner and descriptor count are handed over as last read
+// instead of read again (one syscall per tick instead of five). Every kIdleRefreshTicks-th
+// tick (staggered by PID) reads them anyway, which bounds how stale an idle process's values
+// can be (RSS can shrink under reclaim without the process running; a run shorter than a
+// clock tick need not show in the stat line).
 
 #include <cstdint>
 #include <optional>
@@ -50,11 +49,12 @@ class LocalSource final : public PathSource {
   bool read_sockets(std::vector<Socket>& out, std::string* error) override;
 
   // Reading every fd link of every process each time is the cost of `ss -p`. Instead each
-  // process's socket inodes are cached and its fd directory is read again only when its
-  // descriptor count changed or it is new. The count is the one this tick's process walk read
-  // (so it costs nothing more), else one fstat of fd/ on Linux 6.2+. A wanted inode that no
-  // cached process owns (a process closed a descriptor and opened a socket, keeping its
-  // count) triggers a scan of every process, at most once per `full_scan_every` calls.
+  // process's socket inodes are cached, and nothing is read while every wanted socket has an
+  // owner in the cache. When one has none, the processes whose descriptor count changed (this
+  // tick's walk's count, else one fstat of fd/ each on Linux 6.2+) or that are new have their
+  // links read again. A wanted inode still unowned (a descriptor replaced by a socket, count
+  // unchanged) triggers a scan of every process, at most once per `full_scan_every` calls;
+  // what that scan leaves unowned (kernel sockets) triggers nothing until the next full scan.
   // Our own descriptors kept on other processes' files are skipped unread.
   void socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out) override {
     socket_owners(wanted, out, 15);
@@ -98,12 +98,16 @@ class LocalSource final : public PathSource {
     std::string statm, io;
     std::uint32_t uid = 0;
     std::optional<std::uint32_t> open_fds;
+    std::uint64_t counted_tick = 0;  // the walk that read open_fds
     // Socket-owner cache: the socket inodes found at the last scan of fd/, and the
     // descriptor count then (UINT64_MAX: never scanned).
     std::uint64_t scanned_fd_count = UINT64_MAX;
     std::vector<std::uint64_t> socket_inodes;
   };
   void scan_sockets(std::int32_t pid, ProcEntry& e);
+  // The entry's descriptor count: this tick's walk's, else fstat of fd/ (UINT64_MAX: unknown).
+  std::uint64_t fd_count(ProcEntry& e, bool fresh_walk);
+  std::vector<std::uint64_t> orphan_inodes_;  // sorted: unowned after the last full scan
   std::uint32_t calls_since_full_scan_ = UINT32_MAX;
   std::size_t socket_scans_ = 0;
   static constexpr std::size_t kDescriptorsPerProcess = 5;
