@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   PasswordCost cost;  // the defaults: auth.password_iterations, auth.password_memory
   int logins = 20;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--iterations")) cost.iterations = std::stoull(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--iterations")) cost.iterations = static_cast<std::uint32_t>(std::stoul(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--memory-mib")) cost.memory_bytes = std::stoull(argv[i + 1]) << 20;
     else if (!std::strcmp(argv[i], "--logins")) logins = std::stoi(argv[i + 1]);
   }

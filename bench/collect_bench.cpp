@@ -221,7 +221,7 @@ namespace hyperion::bench {
 namespace {
 
 using collectors::all_families;
-using collectors::CollectorOptions;
+using collectors::CollectorSettings;
 using collectors::Family;
 using collectors::FamilySet;
 using collectors::families_of;

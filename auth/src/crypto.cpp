@@ -134,7 +134,7 @@ bool constant_time_equal(std::span<const unsigned char> a, std::span<const unsig
 
 std::string hash_password(std::string_view password, const PasswordCost& cost) {
   std::array<char, crypto_pwhash_STRBYTES> out{};
-  if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), cost.iterations, cost.memory_bytes,
+  if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), cost.iterations, static_cast<std::size_t>(cost.memory_bytes),
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
     throw std::runtime_error("Argon2id: out of memory");
   }
@@ -146,7 +146,7 @@ bool verify_password(std::string_view password, const std::string& hash) {
 }
 
 bool password_needs_rehash(const std::string& hash, const PasswordCost& cost) {
-  return crypto_pwhash_str_needs_rehash(hash.c_str(), cost.iterations, cost.memory_bytes) != 0;
+  return crypto_pwhash_str_needs_rehash(hash.c_str(), cost.iterations, static_cast<std::size_t>(cost.memory_bytes)) != 0;
 }
 
 std::optional<std::string> password_weakness(std::string_view password, std::string_view username) {

@@ -40,17 +40,6 @@ std::optional<std::string> invalid_username(std::string_view name) {
   return std::nullopt;
 }
 
-namespace {
-
-storage::AuditSettings audit_settings(const AuthSettings& s) {
-  storage::AuditSettings a;
-  a.aggregate_window = s.audit_aggregate_window;
-  a.retention = s.audit_retention;
-  a.max_rows = s.audit_max_rows;
-  return a;
-}
-
-}  // namespace
 
 AuthService::AuthService(Database& db, storage::AuditLog& audit, SecretKey secrets, Bytes signing_key,
                          AuthSettings settings, Clock now_ms)
@@ -60,9 +49,10 @@ AuthService::AuthService(Database& db, storage::AuditLog& audit, SecretKey secre
   reload_if_changed();
 }
 
-AuthService::AuthService(Database& db, SecretKey secrets, Bytes signing_key, AuthSettings settings, Clock now_ms)
+AuthService::AuthService(Database& db, SecretKey secrets, Bytes signing_key, AuthSettings settings, Clock now_ms,
+                         storage::AuditSettings audit)
     : db_(db),
-      own_audit_(std::make_unique<storage::AuditLog>(db, audit_settings(settings), now_ms)),
+      own_audit_(std::make_unique<storage::AuditLog>(db, std::move(audit), now_ms)),
       audit_(*own_audit_),
       secrets_(std::move(secrets)),
       signing_key_(std::move(signing_key)),

@@ -58,7 +58,7 @@ std::optional<AuthError> AuthService::check_rate(const std::string& source, cons
     std::erase_if(f, [&](std::int64_t t) { return t < window_start; });
     if (f.empty()) {
       attempts_by_source_.erase(it);
-    } else if (static_cast<int>(f.size()) >= settings_.attempts_per_minute) {
+    } else if (f.size() >= settings_.attempts_per_minute) {
       return too_many((f.front() + 60'000 - now + 999) / 1000);
     }
   }

@@ -56,7 +56,7 @@ class Collector::ProcessFeeder final : public ProcessVisitor {
   std::string cmdline_, cgroup_;
 };
 
-Collector::Collector(Source& source, std::string host, CollectorOptions options)
+Collector::Collector(Source& source, std::string host, CollectorSettings options)
     : source_(source),
       host_(std::move(host)),
       options_(std::move(options)),

@@ -77,27 +77,15 @@ std::string date(std::optional<std::int64_t> ms) {
 }  // namespace
 
 auth::AuthSettings auth_settings(const Config& c) {
-  auth::AuthSettings s;
-  s.access_ttl = c.auth.access_token_ttl;
-  s.refresh_ttl = c.auth.refresh_token_ttl;
-  s.max_failed_logins = static_cast<int>(c.auth.max_failed_logins);
-  s.lockout = c.auth.lockout;
-  s.attempts_per_minute = static_cast<int>(c.auth.login_attempts_per_minute);
-  s.password_cost = {c.auth.password_iterations, static_cast<std::size_t>(c.auth.password_memory)};
-  s.audit_retention = c.audit.retention;
-  s.audit_max_rows = static_cast<std::int64_t>(c.audit.max_rows);
+  auth::AuthSettings s = c.auth;
   s.issuer = c.host_id == "local" ? "Hyperion" : fmt::format("Hyperion {}", c.host_id);
   return s;
 }
 
 Accounts::Accounts(storage::Database database, auth::SecretKey secrets, auth::Bytes signing_key,
-                   const auth::AuthSettings& settings)
+                   const auth::AuthSettings& settings, const storage::AuditSettings& audit_settings)
     : db(std::move(database)),
-      audit(db,
-            storage::AuditSettings{.aggregate_window = settings.audit_aggregate_window,
-                                   .retention = settings.audit_retention,
-                                   .max_rows = settings.audit_max_rows},
-            wall_ms),
+      audit(db, audit_settings, wall_ms),
       auth(db, audit, std::move(secrets), std::move(signing_key), settings, wall_ms) {}
 
 std::unique_ptr<Accounts> open_accounts(const Config& config) {
@@ -139,7 +127,8 @@ std::unique_ptr<Accounts> open_accounts(const Config& config) {
   auto secrets = auth::SecretKey::load_or_create(secrets_file);
   const auto signing = auth::SecretKey::load_or_create(dir / "keys" / "signing.key");
   return std::make_unique<Accounts>(std::move(db), std::move(secrets),
-                                    auth::Bytes(signing.bytes().begin(), signing.bytes().end()), auth_settings(config));
+                                    auth::Bytes(signing.bytes().begin(), signing.bytes().end()), auth_settings(config),
+                                    config.audit);
 }
 
 int run_user_command(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {

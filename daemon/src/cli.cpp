@@ -23,7 +23,7 @@ int run_once(const Invocation& inv, std::ostream& out, std::ostream& err) {
   const auto& config = inv.config;
   const auto paths = config.root == "/" ? collectors::SourcePaths{} : collectors::SourcePaths::under(config.root);
   collectors::LocalSource source(paths);
-  collectors::Collector collector(source, config.host_id, collector_options(config));
+  collectors::Collector collector(source, config.host_id, config.collectors);
   const auto families = collectors::all_families();
   collector.collect(families, monotonic_seconds(), wall_ms());
   std::this_thread::sleep_for(std::chrono::milliseconds(inv.once_interval_ms));

@@ -608,15 +608,6 @@ std::optional<std::vector<TreeHost>> parse_tree_hosts(std::string_view list, std
   return out;
 }
 
-collectors::CollectorOptions collector_options(const Config& config) {
-  collectors::CollectorOptions o;
-  o.include_idle_virtual_disks = config.collectors.include_idle_virtual_disks;
-  o.include_pseudo_filesystems = config.collectors.include_pseudo_filesystems;
-  o.cgroups.max_depth = config.collectors.cgroup_max_depth;
-  o.cgroups.max_groups = config.collectors.cgroup_max_groups;
-  return o;
-}
-
 std::optional<std::string> system_getenv(std::string_view name) {
   const char* v = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe): start-up only
   if (v == nullptr) return std::nullopt;

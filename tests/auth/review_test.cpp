@@ -26,16 +26,17 @@ struct Fixture {
   std::unique_ptr<AuthService> auth;
   Actor root{std::nullopt, "cli"};
 
-  explicit Fixture(AuthSettings settings = cheap()) {
+  explicit Fixture(AuthSettings settings = cheap(), hyperion::storage::AuditSettings audit = {}) {
     init_crypto();
     const std::array modules{hyperion::auth::schema()};
     hyperion::storage::migrate(db, modules);
-    restart(settings);
+    restart(settings, audit);
   }
   // A new service over the same file and keys: what a daemon restart sees.
-  void restart(AuthSettings settings = cheap()) {
+  void restart(AuthSettings settings = cheap(), hyperion::storage::AuditSettings audit = {}) {
     auth.reset();
-    auth = std::make_unique<AuthService>(db, SecretKey::from_bytes(secrets), signing, settings, [this] { return now; });
+    auth = std::make_unique<AuthService>(db, SecretKey::from_bytes(secrets), signing, settings, [this] { return now; },
+                                         audit);
   }
 
   static AuthSettings cheap() {
@@ -259,10 +260,10 @@ TEST_CASE("review 4: a flood of failed logins is aggregated into a few audit row
 }
 
 TEST_CASE("review 4: the audit log is bounded by age and rows, failures pruned before real events", "[auth][review]") {
-  AuthSettings s = Fixture::cheap();
-  s.audit_max_rows = 50;
-  s.audit_retention = std::chrono::hours(24);
-  Fixture f(s);
+  hyperion::storage::AuditSettings audit;
+  audit.max_rows = 50;
+  audit.retention = std::chrono::hours(24);
+  Fixture f(Fixture::cheap(), audit);
   f.add("alice", Role::viewer);  // a real event (user.create)
   for (int i = 0; i < 200; ++i) {
     f.now += 61'000;  // a new aggregation window each time: one row per failure

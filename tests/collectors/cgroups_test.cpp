@@ -631,7 +631,7 @@ TEST_CASE("JSON metadata parsers: mutated files give a value or an error, never 
 
 TEST_CASE("CgroupReader: a v2 tree gives every group down to max_depth, sorted", "[collectors][cgroups]") {
   TreeSource source(SourcePaths::under(kV2));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   std::string error = "stale";
   REQUIRE(reader.read(source, 100.0, s, &error));
@@ -659,7 +659,7 @@ TEST_CASE("CgroupReader: a v2 tree gives every group down to max_depth, sorted",
 
 TEST_CASE("CgroupReader: a v2 service has every value", "[collectors][cgroups]") {
   TreeSource source(SourcePaths::under(kV2));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   REQUIRE(reader.read(source, 100.0, s, nullptr));
   const auto* c = find(s, "/system.slice/nginx.service");
@@ -694,7 +694,7 @@ TEST_CASE("CgroupReader: a v2 service has every value", "[collectors][cgroups]")
 
 TEST_CASE("CgroupReader: v2 containers are named from their runtime's metadata", "[collectors][cgroups]") {
   TreeSource source(SourcePaths::under(kV2));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   REQUIRE(reader.read(source, 100.0, s, nullptr));
 
@@ -727,7 +727,7 @@ TEST_CASE("CgroupReader: v2 containers are named from their runtime's metadata",
 
 TEST_CASE("CgroupReader: v2 scopes, slices and plain groups", "[collectors][cgroups]") {
   TreeSource source(SourcePaths::under(kV2));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   REQUIRE(reader.read(source, 100.0, s, nullptr));
 
@@ -800,7 +800,7 @@ TEST_CASE("CgroupReader: max_depth and max_groups bound the walk", "[collectors]
 TEST_CASE("CgroupReader: metadata is read once per new container", "[collectors][cgroups]") {
   TreeSource tree(SourcePaths::under(kV2));
   CountingSource source(tree);
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   const std::string config = "var/lib/docker/containers/" + std::string(kDockerId) + "/config.v2.json";
   const std::string podman = "var/lib/containers/storage/overlay-containers/containers.json";
@@ -819,7 +819,7 @@ TEST_CASE("CgroupReader: a container without readable metadata is named by its s
   copy_tree(kV2, tmp.path());
   fs::remove_all(tmp / "var");
   TreeSource source(SourcePaths::under(tmp.path().string()));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   std::string error;
   REQUIRE(reader.read(source, 1.0, s, &error));
@@ -833,7 +833,7 @@ TEST_CASE("CgroupReader: a container without readable metadata is named by its s
 
 TEST_CASE("CgroupReader: a v1 hybrid tree gives the union of the controllers' groups", "[collectors][cgroups]") {
   TreeSource source(SourcePaths::under(kV1));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   std::string error = "stale";
   REQUIRE(reader.read(source, 100.0, s, &error));
@@ -905,7 +905,7 @@ TEST_CASE("CgroupReader: v1 blkio falls back to the non-recursive and CFQ files"
   fs::remove(docker / "blkio.throttle.io_service_bytes");
   write_file(docker / "blkio.io_service_bytes_recursive", "8:0 Read 100\n8:0 Write 200\n8:0 Total 300\nTotal 300\n");
   TreeSource source(SourcePaths::under(tmp.path().string()));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   REQUIRE(reader.read(source, 1.0, s, nullptr));
   CHECK(find(s, "/system.slice/nginx.service")->io_read_bytes_total == 11534336u);
@@ -921,7 +921,7 @@ TEST_CASE("CgroupReader: two reads give CPU percent and IO rates; a counter goin
   copy_tree(kV2, tmp.path());
   const auto nginx = tmp.path() / "sys/fs/cgroup/system.slice/nginx.service";
   TreeSource source(SourcePaths::under(tmp.path().string()));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   REQUIRE(reader.read(source, 100.0, s, nullptr));
 
@@ -974,7 +974,7 @@ TEST_CASE("CgroupReader: v1 rates come from cpuacct.usage and blkio", "[collecto
   copy_tree(kV1, tmp.path());
   const std::string id(kV1DockerId);
   TreeSource source(SourcePaths::under(tmp.path().string()));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   REQUIRE(reader.read(source, 10.0, s, nullptr));
   CHECK_FALSE(find(s, kV1Docker)->cpu_percent);
@@ -1007,7 +1007,7 @@ TEST_CASE("CgroupReader: a group removed between reads is dropped and forgotten"
   const auto scope_dir = tmp.path() / ("sys/fs/cgroup" + kDockerScope);
   const auto saved = tmp.path() / "saved-scope";
   fs::copy(scope_dir, saved, fs::copy_options::recursive);
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   std::string error;
   REQUIRE(reader.read(source, 1.0, s, &error));
@@ -1041,7 +1041,7 @@ TEST_CASE("CgroupReader: a listed group without readable files is skipped silent
   TreeSource tree(SourcePaths::under(tmp.path().string()));
   // And one listed that is gone by the time it is read.
   GhostSource source(tree);
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   std::string error = "stale";
   REQUIRE(reader.read(source, 1.0, s, &error));
@@ -1058,7 +1058,7 @@ TEST_CASE("CgroupReader: a malformed file leaves its value out and says which", 
   write_file(nginx / "cpu.stat", "usage_usec lots\n");
   write_file(nginx / "memory.max", "unlimited\n");
   TreeSource source(SourcePaths::under(tmp.path().string()));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   std::string error;
   REQUIRE(reader.read(source, 1.0, s, &error));
@@ -1081,7 +1081,7 @@ TEST_CASE("CgroupReader: no hierarchy at all is an error", "[collectors][cgroups
   TempDir tmp;
   fs::create_directories(tmp.path() / "sys/fs/cgroup");
   TreeSource source(SourcePaths::under(tmp.path().string()));
-  CgroupReader reader;
+  CgroupReader reader(CgroupOptions{3, 2000});  // depth 3: what these trees were written for
   ContainersSample s;
   s.containers.resize(3);
   std::string error;

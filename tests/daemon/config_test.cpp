@@ -46,10 +46,10 @@ TEST_CASE("parse_invocation: no arguments, environment or file gives the documen
   CHECK(c.http.shutdown_grace == 1500ms);
   CHECK(c.metrics.top_processes == 10);
   CHECK_FALSE(c.metrics.public_access);
-  CHECK(c.auth.access_token_ttl == 15min);
-  CHECK(c.auth.refresh_token_ttl == 7 * 24h);
+  CHECK(c.auth.access_ttl == 15min);
+  CHECK(c.auth.refresh_ttl == 7 * 24h);
   CHECK(c.auth.max_failed_logins == 5);
-  CHECK(c.auth.password_memory == 64ull << 20);
+  CHECK(c.auth.password_cost.memory_bytes == 64ull << 20);
 }
 
 TEST_CASE("setting_infos: flag and environment variable follow from the key", "[daemon][config]") {
@@ -88,7 +88,7 @@ TEST_CASE("setting_infos: each default as written is the built-in default", "[da
   CHECK(render_config_toml(r.invocation.config) == render_config_toml(Config{}));
 }
 
-TEST_CASE("Intervals::of and collector_options: map the config onto the collectors", "[daemon][config]") {
+TEST_CASE("Intervals::of and the collectors' settings: the config is what the collectors get", "[daemon][config]") {
   using hyperion::collectors::Family;
   const Config c = custom_config();
   CHECK(c.intervals.of(Family::host) == 90s);
@@ -101,10 +101,12 @@ TEST_CASE("Intervals::of and collector_options: map the config onto the collecto
   CHECK(c.intervals.of(Family::disks) == 2s);
   CHECK(c.intervals.of(Family::filesystems) == 1h);
   CHECK(c.intervals.of(Family::sensors) == 100ms);
-  const auto o = hyperion::daemon::collector_options(c);
+  const hyperion::collectors::CollectorSettings& o = c.collectors;
   CHECK(c.host_id == "web-1.example");
   CHECK(o.include_idle_virtual_disks);
   CHECK(o.include_pseudo_filesystems);
+  CHECK(o.cgroups.max_depth == 6);
+  CHECK(o.cgroups.max_groups == 500);
   CHECK(std::string(hyperion::daemon::to_string(LogLevel::warn)) == "warn");
 }
 

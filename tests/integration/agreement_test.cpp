@@ -876,7 +876,7 @@ TEST_CASE("Collector containers: the groups and their memory as /sys/fs/cgroup s
   } cleanup{made};
   if (made.empty()) WARN("could not make a cgroup of our own (not root?): comparing what exists");
   Live live({Family::containers});
-  constexpr std::uint32_t kDepth = 3;  // CollectorOptions' default
+  const std::uint32_t kDepth = hyperion::collectors::CgroupOptions{}.max_depth;  // the default
   agree([&] {
     Problems problems;
     const auto s = live.read();

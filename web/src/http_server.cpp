@@ -2,9 +2,11 @@
 
 #include "hyperion/web/auth_api.hpp"
 #include "server_impl.hpp"
+#include "steps/compression.hpp"
+#include "steps/dispatch.hpp"
+#include "steps/request_policy.hpp"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -44,48 +46,11 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool compressible(std::string_view content_type) {
-  return content_type.starts_with("application/json") || content_type.starts_with("application/problem+json") ||
-         content_type.starts_with("text/");
-}
-
-std::string gzip(std::string_view in) {
-  z_stream zs{};
-  // Level 1: JSON still shrinks ~8x, at a fraction of the CPU of the default level.
-  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
-  std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return rc == Z_STREAM_END ? out : std::string();
-}
-
 const char* reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
 }
 
 }  // namespace
-
-std::shared_ptr<const std::string> HttpServer::Impl::gzip_shared(const std::shared_ptr<const std::string>& body) {
-  for (auto it = gzip_cache.begin(); it != gzip_cache.end();) {
-    const auto key = it->key.lock();
-    if (!key) {
-      it = gzip_cache.erase(it);
-      continue;
-    }
-    if (key == body) return it->value;
-    ++it;
-  }
-  auto value = std::make_shared<const std::string>(gzip(*body));
-  if (gzip_cache.size() >= 8) gzip_cache.erase(gzip_cache.begin());
-  gzip_cache.push_back({body, value});
-  return value;
-}
 
 // One HTTP connection; Stream is beast::tcp_stream (plain) or TlsStream.
 template <class Stream>
@@ -96,7 +61,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Session(Stream&& stream, HttpServer::Impl& server, ConnectionSlot slot)
       : server_(server),
         stream_(std::move(stream)),
-        buffer_(static_cast<std::size_t>(server.limits.max_header_bytes + server.limits.max_body_bytes + 8192)),
+        buffer_(static_cast<std::size_t>(server.limits.http.max_header_bytes + server.limits.http.max_body_bytes + 8192)),
         slot_(std::move(slot)) {
     server_.sessions.insert(this);
     if (server_.auth) server_.track_unauthenticated(this);
@@ -112,7 +77,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
         // The handshake, under the same deadline as a request header.
-        self->lowest().expires_after(self->server_.limits.header_timeout);
+        self->lowest().expires_after(self->server_.limits.http.header_timeout);
         self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
           if (ec) return self->close();
           self->wait_for_request();
@@ -146,7 +111,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     busy_ = false;
     if (server_.draining) return close();
     if (buffer_.size() > 0) return read_request();  // pipelined: already here
-    lowest().expires_after(first_ ? server_.limits.header_timeout : server_.limits.idle_timeout);
+    lowest().expires_after(first_ ? server_.limits.http.header_timeout : server_.limits.http.idle_timeout);
     const std::size_t room = std::min<std::size_t>(4096, buffer_.max_size() - buffer_.size());
     stream_.async_read_some(buffer_.prepare(room), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) return self->close();  // idle timeout, EOF, reset, or closed by a drain
@@ -160,9 +125,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void read_request() {
     busy_ = true;
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(server_.limits.max_header_bytes, UINT32_MAX)));
-    parser_->body_limit(server_.limits.max_body_bytes);
-    lowest().expires_after(server_.limits.header_timeout);
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(server_.limits.http.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(server_.limits.http.max_body_bytes);
+    lowest().expires_after(server_.limits.http.header_timeout);
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_read(ec);
     });
@@ -178,11 +143,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // The request is bad; answer and close, since the stream position is unknown.
     if (ec == http::error::header_limit) {
       return send_problem(431, "headers-too-large", "Request headers too large",
-                          fmt::format("the request headers exceed the limit of {} bytes", server_.limits.max_header_bytes));
+                          fmt::format("the request headers exceed the limit of {} bytes", server_.limits.http.max_header_bytes));
     }
     if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
       return send_problem(413, "body-too-large", "Request body too large",
-                          fmt::format("the request body exceeds the limit of {} bytes", server_.limits.max_body_bytes));
+                          fmt::format("the request body exceeds the limit of {} bytes", server_.limits.http.max_body_bytes));
     }
     if (ec.category() == make_error_code(http::error::bad_target).category()) {
       return send_problem(400, "malformed-request", "Malformed request", "the request is not valid HTTP/1.1: " + ec.message());
@@ -202,7 +167,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const bool gzip_ok = accepts_gzip(req[http::field::accept_encoding]);
     // DNS rebinding: a page of another site whose name now resolves to us sends its own name in
     // Host. Only the names this server answers to are served, REST and WebSocket alike.
-    if (auto refused = check_host(req)) {
+    if (auto refused = check_host(server_.limits.allowed_hosts, req[http::field::host], version)) {
       server_.count(server_.misdirected);
       return send(*refused, version, false, head, gzip_ok, "other", req.method_string());
     }
@@ -227,19 +192,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
     // CORS, only for the origins in http.cors_allowed_origins: a preflight is answered here;
     // other responses get the allow headers in send().
-    cors_origin_.clear();
-    if (const auto origin = hr.header("origin"); !origin.empty()) {
-      for (const auto& allowed : server_.limits.cors_allowed_origins) {
-        if (origin == allowed) cors_origin_ = std::string(origin);
-      }
-    }
+    cors_origin_ = cors_origin(server_.limits.cors_allowed_origins, hr.header("origin"));
     if (hr.method == "OPTIONS" && !cors_origin_.empty() && !hr.header("access-control-request-method").empty()) {
-      HttpResponse preflight;
-      preflight.status = 204;
-      preflight.content_type = "text/plain";
-      preflight.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, DELETE");
-      preflight.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
-      preflight.headers.emplace_back("Access-Control-Max-Age", "600");
+      auto preflight = cors_preflight();
       return send(preflight, version, keep_alive, head, gzip_ok, "other", hr.method);
     }
 
@@ -258,29 +213,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       if (match.route->blocking) {
         return run_on_worker(*match.route, std::move(match.params), std::move(hr), version, keep_alive, head, gzip_ok);
       }
-      r = call(server_, *match.route, hr, match.params);
-    } else if (match.status == 405) {
-      r = problem(405, "method-not-allowed", "Method not allowed",
-                  fmt::format("{} is not allowed on {}; allowed: {}", hr.method, hr.path, match.allow));
-      r.headers.emplace_back("Allow", match.allow);
+      r = call_handler(*match.route, hr, match.params, server_.error_log);
     } else {
-      r = problem(404, "not-found", "Not found", fmt::format("no route for {}", hr.path));
+      r = no_route(match, hr);
     }
     send(r, version, keep_alive, head, gzip_ok, handler, hr.method);
-  }
-
-  // Runs a handler. An exception is a bug or a failure of ours (the database), never bad input
-  // (handlers answer 4xx themselves): it is logged with an incident id, and the client gets a
-  // generic 500 naming that id, never the error's text (which may hold SQL).
-  static HttpResponse call(HttpServer::Impl& server, const Route& route, const HttpRequest& hr, const RouteParams& params) {
-    try {
-      return route.handler(hr, params);
-    } catch (const std::exception& e) {
-      const auto incident = auth::random_token(6);
-      if (server.error_log) server.error_log(fmt::format("{} {}: internal error {}: {}", hr.method, hr.path, incident, e.what()));
-      return problem(500, "internal-error", "Internal error",
-                     fmt::format("the server failed to answer (incident {}); its log has the details", incident));
-    }
   }
 
   // The client's address: the peer, or behind a trusted proxy the address it forwarded.
@@ -307,53 +244,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     return address.to_string();
   }
 
-  std::optional<HttpResponse> check_host(const http::request<http::string_body>& req) const {
-    if (server_.limits.allowed_hosts.any) return std::nullopt;
-    const auto host = std::string_view(req[http::field::host]);
-    if (host.empty()) {
-      if (req.version() < 11) return std::nullopt;  // HTTP/1.0 may omit it; no browser does
-      return problem(400, "malformed-request", "Malformed request", "an HTTP/1.1 request needs a Host header");
-    }
-    if (host_allowed(server_.limits.allowed_hosts, host)) return std::nullopt;
-    return problem(421, "misdirected-request", "Misdirected request",
-                   fmt::format("this server does not answer to the host '{}'; its names are set by http.allowed_hosts",
-                               host.substr(0, 128)));
-  }
-
-  // The route's role against the request's credentials: 401 without any, 403 with too little,
-  // 403 until a temporary password is changed, 403 for a cookie without its CSRF header.
-  static std::optional<HttpResponse> authorize(const Route& route, const HttpRequest& hr) {
-    if (route.role == kPublic) return std::nullopt;
-    if (!hr.principal) {
-      auto r = problem(401, "unauthenticated", "Authentication required",
-                       "log in (POST /api/v1/auth/login) or send an API token: Authorization: Bearer TOKEN");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hyperion\"");
-      return r;
-    }
-    const auto need = *route.role;
-    if (!auth::role_allows(hr.principal->role, need)) {
-      return problem(403, "forbidden", "Forbidden",
-                     fmt::format("{} {} needs the role {}; {} has {}", hr.method, route.pattern, to_string(route.role),
-                                 hr.principal->username, auth::to_string(hr.principal->role)));
-    }
-    if (hr.principal->must_change_password && !route.before_password_change) {
-      return problem(403, "password-change-required", "Password change required",
-                     "this account has a temporary password: change it first (POST /api/v1/auth/password)");
-    }
-    if (!csrf_ok(hr)) {
-      return problem(403, "csrf", "CSRF check failed",
-                     "a request authenticated by the session cookie that changes something needs the X-CSRF-Token "
-                     "header, equal to the hyperion_csrf cookie");
-    }
-    return std::nullopt;
-  }
-
   // A blocking handler: run on the worker thread, answered back on this connection's thread.
   void run_on_worker(const Route& route, RouteParams params, HttpRequest hr, unsigned version, bool keep_alive,
                      bool head, bool gzip_ok) {
     server_.post_blocking([self = this->shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
                            version, keep_alive, head, gzip_ok]() mutable {
-      auto r = call(self->server_, route, hr, params);
+      auto r = call_handler(route, hr, params, self->server_.error_log);
       asio::post(self->stream_.get_executor(), [self, &route, r = std::move(r), method = std::move(hr.method), version,
                                                 keep_alive, head, gzip_ok]() mutable {
         self->send(r, version, keep_alive && !self->server_.draining, head, gzip_ok, route.pattern, method);
@@ -375,7 +271,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return refuse(404, "not-found", "Not found", fmt::format("no WebSocket endpoint at {}", path));
     }
     const auto origin = std::string_view(req[http::field::origin]);
-    if (!origin.empty() && !origin_allowed(origin, req[http::field::host])) {
+    if (!origin.empty() && !live_origin_allowed(server_.limits.live_allowed_origins, origin, req[http::field::host])) {
       return refuse(403, "origin-not-allowed", "Origin not allowed",
                     fmt::format("origin '{}' is neither this server nor in live.allowed_origins", origin));
     }
@@ -391,26 +287,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // live.max_clients bounds the clients with credentials. Those still to send {"auth"} have a
     // budget of their own (live.max_unauthenticated_clients, the oldest closed to make room), so
     // a flood of sockets that never authenticate cannot keep a signed-in dashboard out.
-    if ((principal || !server_.auth) && server_.live_authenticated >= server_.limits.live_max_clients) {
+    if ((principal || !server_.auth) && server_.live_authenticated >= server_.limits.live.max_clients) {
       server_.count(server_.live_rejected);
       return refuse(503, "too-many-clients", "Too many live clients",
-                    fmt::format("the live endpoint holds its limit of {} clients", server_.limits.live_max_clients));
+                    fmt::format("the live endpoint holds its limit of {} clients", server_.limits.live.max_clients));
     }
     server_.record("/api/v1/live", "GET", 101, std::chrono::duration<double>(Clock::now() - started_).count());
     lowest().expires_never();  // the WebSocket keeps its own time (pings, idle timeout)
     server_.forget_unauthenticated(this);  // the connection is the live session's now
     start_live_session(server_, std::move(stream_), std::move(req), std::move(principal), std::move(slot_));
-  }
-
-  bool origin_allowed(std::string_view origin, std::string_view host) const {
-    for (const auto& allowed : server_.limits.live_allowed_origins) {
-      if (origin == allowed) return true;
-    }
-    // Same origin: "http://HOST" where HOST is the Host header the browser sent.
-    for (const std::string_view scheme : {"http://", "https://"}) {
-      if (origin.starts_with(scheme) && origin.substr(scheme.size()) == host) return true;
-    }
-    return false;
   }
 
   void send(HttpResponse& r, unsigned version, bool keep_alive, bool head, bool gzip_ok, const std::string& handler,
@@ -441,12 +326,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     body_owned_.clear();
     body_shared_.reset();
     std::string_view payload = r.payload();
-    const bool can_gzip = server_.limits.gzip_min_bytes > 0 && payload.size() >= server_.limits.gzip_min_bytes &&
-                          compressible(r.content_type) && !r.has_header("Content-Encoding");
+    const bool can_gzip = worth_compressing(server_.limits.http.gzip_min_bytes, payload.size(), r.content_type,
+                                            r.has_header("Content-Encoding"));
     if (can_gzip) res_.set(http::field::vary, cors_origin_.empty() ? "Accept-Encoding" : "Origin, Accept-Encoding");
     if (can_gzip && gzip_ok) {
       if (r.shared_body) {
-        body_shared_ = server_.gzip_shared(r.shared_body);
+        body_shared_ = server_.gzip_cache.get(r.shared_body);
       } else {
         body_owned_ = gzip(payload);
       }
@@ -472,7 +357,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const auto seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     server_.record(handler, method, r.status, seconds);
 
-    lowest().expires_after(server_.limits.write_timeout);
+    lowest().expires_after(server_.limits.http.write_timeout);
     http::async_write(stream_, res_, [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
       if (ec || !keep_alive) return self->close();
       self->first_ = false;
@@ -563,19 +448,19 @@ void HttpServer::Impl::admit(tcp::socket socket) {
   const bool proxy = in_networks(limits.trusted_proxies, address.to_string());
   if (!proxy) {
     const auto it = per_address.find(text);
-    if (it != per_address.end() && it->second >= limits.max_connections_per_address) {
+    if (it != per_address.end() && it->second >= limits.http.max_connections_per_address) {
       count(per_address_rejected);
       count(rejected);
       return reject(std::move(socket), fmt::format("this address holds its limit of {} connections "
                                                    "(http.max_connections_per_address); retry later",
-                                                   limits.max_connections_per_address));
+                                                   limits.http.max_connections_per_address));
     }
   }
-  if (auth && unauthenticated.size() >= limits.max_unauthenticated_connections) evict_unauthenticated();
-  if (open >= limits.max_connections && !(auth && evict_unauthenticated())) {
+  if (auth && unauthenticated.size() >= limits.http.max_unauthenticated_connections) evict_unauthenticated();
+  if (open >= limits.http.max_connections && !(auth && evict_unauthenticated())) {
     count(rejected);
     return reject(std::move(socket), fmt::format("the server holds its limit of {} connections; retry later",
-                                                 limits.max_connections));
+                                                 limits.http.max_connections));
   }
   count(accepted);
   socket.set_option(tcp::no_delay(true), ec);

@@ -76,20 +76,20 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
   }
 
   void run(http::request<http::string_body> request) {
-    const auto ping = server_.limits.live_ping_interval;
+    const auto ping = server_.limits.live.ping_interval;
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
     // Beast pings after half the idle timeout of silence and closes after all of it.
     t.idle_timeout = 2 * ping;
     t.keep_alive_pings = true;
     ws_.set_option(t);
-    ws_.read_message_max(static_cast<std::size_t>(server_.limits.live_max_message_bytes));
+    ws_.read_message_max(static_cast<std::size_t>(server_.limits.live.max_message_bytes));
     ws_.async_accept(request, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;
       self->accepted_ = true;
       if (self->needs_auth()) {
         // Connected without credentials: live.auth_timeout to send {"auth": TOKEN}.
-        self->auth_timer_.expires_after(self->server_.limits.live_auth_timeout);
+        self->auth_timer_.expires_after(self->server_.limits.live.auth_timeout);
         self->auth_timer_.async_wait([weak = std::weak_ptr<LiveSession>(self)](beast::error_code wait_ec) {
           auto s = weak.lock();
           if (!wait_ec && s && s->needs_auth()) {
@@ -215,10 +215,10 @@ class LiveSession : public LiveSessionBase, public std::enable_shared_from_this<
       } else if (who->must_change_password) {
         error("unauthenticated", "this account has a temporary password: change it first");
         close_after_write_ = true;
-      } else if (!counted_authenticated && server_.live_authenticated >= server_.limits.live_max_clients) {
+      } else if (!counted_authenticated && server_.live_authenticated >= server_.limits.live.max_clients) {
         server_.count(server_.live_rejected);
         return close_policy("too-many-clients", fmt::format("the live endpoint holds its limit of {} clients",
-                                                            server_.limits.live_max_clients));
+                                                            server_.limits.live.max_clients));
       } else {
         principal_ = who;
         auth_timer_.cancel();
@@ -394,7 +394,7 @@ void start_live_session(HttpServer::Impl& server, TlsStream stream, http::reques
 }
 
 void HttpServer::Impl::make_room_for_pending() {
-  while (live_pending.size() >= limits.live_max_unauthenticated_clients && !live_pending.empty()) {
+  while (live_pending.size() >= limits.live.max_unauthenticated_clients && !live_pending.empty()) {
     auto* oldest = live_pending.front();
     forget_pending(oldest);
     oldest->evict();

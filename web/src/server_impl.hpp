@@ -29,6 +29,7 @@
 #include "hyperion/collectors/snapshot.hpp"
 #include "hyperion/web/http_server.hpp"
 #include "live_hub.hpp"
+#include "steps/compression.hpp"
 
 namespace hyperion::web {
 
@@ -127,12 +128,8 @@ struct HttpServer::Impl {
   std::atomic<bool> draining{false};
   std::uint16_t bound_port = 0;
 
-  // gzip forms of shared (cached) bodies, keyed by the body they compress. io thread only.
-  struct GzipEntry {
-    std::weak_ptr<const std::string> key;
-    std::shared_ptr<const std::string> value;
-  };
-  std::vector<GzipEntry> gzip_cache;
+  // gzip forms of shared (cached) bodies. io thread only.
+  GzipCache gzip_cache;
 
   mutable std::mutex stats_mutex;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests;
@@ -193,7 +190,6 @@ struct HttpServer::Impl {
       if (seconds <= kLatencyBuckets[i]) ++latency.buckets[i];
     }
   }
-  std::shared_ptr<const std::string> gzip_shared(const std::shared_ptr<const std::string>& body);
 };
 
 

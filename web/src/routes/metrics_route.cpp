@@ -42,7 +42,7 @@ void register_metrics_route(Router& router, MetricsRouteContext context) {
   Route route{"GET", "/metrics",
               "Prometheus metrics of this host (node_exporter names where they exist, hyperion_* otherwise); "
               "?host=ID for another host's",
-              ctx->public_access ? kPublic : Access(auth::Role::viewer),
+              ctx->settings.public_access ? kPublic : Access(auth::Role::viewer),
               [ctx, cache](const HttpRequest& req, const RouteParams&) {
                 QueryParams q;
                 if (!parse_query(req.query, q)) {
@@ -66,7 +66,7 @@ void register_metrics_route(Router& router, MetricsRouteContext context) {
                                  fmt::format("host '{}' has not been sampled yet", host));
                 }
                 MetricsOptions options;
-                options.top_processes = ctx->top_processes;
+                options.top_processes = ctx->settings.top_processes;
                 options.self_pid = ctx->self_pid;
                 options.now_seconds = ctx->now_seconds ? ctx->now_seconds() : 0;
                 const auto part = cache->get(snapshot, options);

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hyperion/auth/settings.hpp"
+
 namespace hyperion::auth {
 
 using Bytes = std::vector<unsigned char>;
@@ -43,10 +45,7 @@ inline std::span<const unsigned char> as_bytes(std::string_view s) {
 
 // --- passwords
 
-struct PasswordCost {
-  std::uint64_t iterations = 3;             // Argon2id t
-  std::size_t memory_bytes = 64u << 20;     // Argon2id m
-};
+// PasswordCost: auth/settings.hpp
 
 // An Argon2id string ($argon2id$v=19$m=...,t=...,p=1$salt$hash): the parameters travel with it,
 // so hashes made with other costs still verify.

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "hyperion/auth/crypto.hpp"
+#include "hyperion/auth/settings.hpp"
 #include "hyperion/storage/audit.hpp"
 #include "hyperion/storage/database.hpp"
 
@@ -32,25 +33,6 @@ enum class Role : std::uint8_t { viewer = 1, operator_ = 2, admin = 3 };
 std::optional<Role> parse_role(std::string_view name);
 std::string_view to_string(Role role);
 inline bool role_allows(Role have, Role need) { return static_cast<int>(have) >= static_cast<int>(need); }
-
-struct AuthSettings {
-  std::chrono::milliseconds access_ttl{15 * 60 * 1000};
-  std::chrono::milliseconds refresh_ttl{7LL * 24 * 3600 * 1000};
-  // Failed logins are throttled per (name, source address), never per account: after
-  // max_failed_logins failures from one address, that address waits 1 s before its next try
-  // for that name, doubling with each further failure up to `lockout`. Failures are forgotten
-  // `lockout` after the last one, or at a success from that address.
-  int max_failed_logins = 5;
-  std::chrono::milliseconds lockout{15 * 60 * 1000};
-  int attempts_per_minute = 10;                    // failed logins per source address, all names
-  // The audit log: repeated failures from one address are one row per window, with a count;
-  // rows older than the retention are deleted, and beyond max_rows the oldest go, failures first.
-  std::chrono::milliseconds audit_aggregate_window{60'000};
-  std::chrono::milliseconds audit_retention{180LL * 24 * 3600 * 1000};
-  std::int64_t audit_max_rows = 1'000'000;
-  PasswordCost password_cost;
-  std::string issuer = "Hyperion";                 // shown by authenticator apps
-};
 
 // Who a request is from.
 struct Principal {
@@ -156,7 +138,9 @@ class AuthService {
   // that write to the log; without it, the service keeps an audit log of its own.
   AuthService(storage::Database& db, storage::AuditLog& audit, SecretKey secrets, Bytes signing_key,
               AuthSettings settings, Clock now_ms);
-  AuthService(storage::Database& db, SecretKey secrets, Bytes signing_key, AuthSettings settings, Clock now_ms);
+  // With an audit log of its own (tests, tools).
+  AuthService(storage::Database& db, SecretKey secrets, Bytes signing_key, AuthSettings settings, Clock now_ms,
+              storage::AuditSettings audit = {});
 
   // --- fast, any thread
 

@@ -159,8 +159,10 @@ Result<std::vector<PodmanContainer>> parse_podman_containers(std::string_view te
 // ---- The reader ----------------------------------------------------------------------------
 
 struct CgroupOptions {
-  std::uint32_t max_depth = 3;    // 1: only the children of the root
-  std::size_t max_groups = 2000;  // a bound on the rows (and on the reads) per tick
+  std::uint32_t max_depth = 4;     // 1: only the children of the root
+  std::uint32_t max_groups = 2000; // a bound on the rows (and on the reads) per tick
+
+  bool operator==(const CgroupOptions&) const = default;
 };
 
 class CgroupReader {

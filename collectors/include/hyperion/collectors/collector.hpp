@@ -20,19 +20,25 @@
 
 namespace hyperion::collectors {
 
-struct CollectorOptions {
+// The collectors' settings ([collectors] of the configuration file; the daemon's settings
+// table points into this struct, and its member initialisers are the built-in defaults).
+struct CollectorSettings {
   // Show loop and ram devices that have never done I/O (hidden by default).
   bool include_idle_virtual_disks = false;
   // Show pseudo filesystems (proc, sysfs, cgroup, ...) and ones of size zero.
   bool include_pseudo_filesystems = false;
   // The containers family: how deep under the cgroup root, and how many groups at most.
   CgroupOptions cgroups{};
+  // More hosts, each read from a directory tree: "ID=DIR, ID=DIR" (the daemon builds them).
+  std::string tree_hosts;
+
+  bool operator==(const CollectorSettings&) const = default;
 };
 
 class Collector {
  public:
   // The source must outlive the collector; `host` is the id its snapshots carry.
-  Collector(Source& source, std::string host, CollectorOptions options = {});
+  Collector(Source& source, std::string host, CollectorSettings options = {});
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
 
@@ -66,7 +72,7 @@ class Collector {
 
   Source& source_;
   std::string host_;
-  CollectorOptions options_;
+  CollectorSettings options_;
   Sampler sampler_;
   CgroupReader cgroups_;
   std::shared_ptr<const Snapshot> latest_;

@@ -17,7 +17,8 @@ namespace hyperion::daemon {
 auth::AuthSettings auth_settings(const Config& config);
 
 struct Accounts {
-  Accounts(storage::Database database, auth::SecretKey secrets, auth::Bytes signing_key, const auth::AuthSettings& settings);
+  Accounts(storage::Database database, auth::SecretKey secrets, auth::Bytes signing_key, const auth::AuthSettings& settings,
+           const storage::AuditSettings& audit_settings);
   storage::Database db;
   storage::AuditLog audit;  // shared by every module that writes audit entries
   auth::AuthService auth;

@@ -17,6 +17,9 @@
 
 #include "hyperion/collectors/collector.hpp"
 #include "hyperion/collectors/snapshot.hpp"
+#include "hyperion/auth/settings.hpp"
+#include "hyperion/storage/audit_settings.hpp"
+#include "hyperion/web/settings.hpp"
 
 namespace hyperion::daemon {
 
@@ -45,85 +48,8 @@ struct Intervals {
   std::array<std::chrono::milliseconds, collectors::kFamilyCount> values{};
 };
 
-// Bounds on every HTTP input ([http] in the file).
-struct HttpLimits {
-  std::uint32_t max_connections = 256;
-  std::uint32_t max_connections_per_address = 32;
-  std::uint32_t max_unauthenticated_connections = 64;  // the oldest is closed to make room
-  std::uint64_t max_header_bytes = 8 * 1024;
-  std::uint64_t max_body_bytes = 64 * 1024;
-  std::chrono::milliseconds header_timeout{10'000};  // whole request header, against slowloris
-  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive connection with no request
-  std::chrono::milliseconds write_timeout{30'000};
-  std::uint64_t gzip_min_bytes = 1024;                // 0: never gzip
-  std::chrono::milliseconds shutdown_grace{1'500};
-  std::string cors_allowed_origins;  // comma-separated; empty: no CORS
-  std::string trusted_proxies;       // comma-separated addresses or CIDR blocks
-  std::string allowed_hosts;         // comma-separated Host names besides the defaults; "*": any
-
-  bool operator==(const HttpLimits&) const = default;
-};
-
-// [collectors] in the file.
-struct CollectorSettings {
-  bool include_idle_virtual_disks = false;
-  bool include_pseudo_filesystems = false;
-  std::uint32_t cgroup_max_depth = 4;      // the containers family
-  std::uint32_t cgroup_max_groups = 2000;
-  std::string tree_hosts;  // "ID=DIR, ID=DIR": more hosts read from directory trees
-
-  bool operator==(const CollectorSettings&) const = default;
-};
-
-// [metrics] in the file.
-struct MetricsSettings {
-  std::uint32_t top_processes = 10;
-  bool public_access = false;  // metrics.public: /metrics without credentials
-
-  bool operator==(const MetricsSettings&) const = default;
-};
-
-// [live] in the file: the WebSocket at /api/v1/live.
-struct LiveSettings {
-  std::uint32_t max_clients = 1000;
-  std::uint64_t max_message_bytes = 4 * 1024;
-  std::chrono::milliseconds ping_interval{15'000};
-  std::string allowed_origins;  // comma-separated, besides the same origin
-  std::chrono::milliseconds auth_timeout{10'000};
-  std::uint32_t max_unauthenticated_clients = 32;  // waiting for {"auth"}; the oldest is closed
-
-  bool operator==(const LiveSettings&) const = default;
-};
-
-// [auth] in the file: sessions, lockout and password hashing.
-struct AuthConfig {
-  std::chrono::milliseconds access_token_ttl{15 * 60 * 1000};
-  std::chrono::milliseconds refresh_token_ttl{7LL * 24 * 3600 * 1000};
-  std::uint32_t max_failed_logins = 5;
-  std::chrono::milliseconds lockout{15 * 60 * 1000};
-  std::uint32_t login_attempts_per_minute = 10;
-  std::uint32_t password_iterations = 3;
-  std::uint64_t password_memory = 64ull << 20;
-
-  bool operator==(const AuthConfig&) const = default;
-};
-
-// [audit] in the file: the bounds of the audit log.
-struct AuditConfig {
-  std::chrono::milliseconds retention{180LL * 24 * 3600 * 1000};
-  std::uint32_t max_rows = 1'000'000;
-
-  bool operator==(const AuditConfig&) const = default;
-};
-
-// [tls] in the file: both files, or neither (plain HTTP).
-struct TlsConfig {
-  std::string certificate;  // PEM: the server's certificate, then any intermediates
-  std::string key;          // PEM: its private key (keep it 0600)
-
-  bool operator==(const TlsConfig&) const = default;
-};
-
+// Each section of the file is the settings struct of the module it configures; the table in
+// config_settings.cpp points into them.
 // The member initialisers are the built-in defaults.
 struct Config {
   std::string listen = "127.0.0.1:9800";  // as written; split into the two below
@@ -133,19 +59,17 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   std::string host_id = "local";
   std::string root = "/";                 // read ROOT/proc, ROOT/sys, ROOT/etc (tests)
-  CollectorSettings collectors;
+  collectors::CollectorSettings collectors;
   Intervals intervals;
-  HttpLimits http;
-  MetricsSettings metrics;
-  LiveSettings live;
-  AuthConfig auth;
-  AuditConfig audit;
-  TlsConfig tls;
+  web::HttpSettings http;
+  web::MetricsSettings metrics;
+  web::LiveSettings live;
+  auth::AuthSettings auth;
+  storage::AuditSettings audit;
+  web::TlsSettings tls;
 
   bool operator==(const Config&) const = default;
 };
-
-collectors::CollectorOptions collector_options(const Config& config);
 
 // A host read from a directory tree (collectors.tree_hosts).
 struct TreeHost {

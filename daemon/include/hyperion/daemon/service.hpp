@@ -1,9 +1,9 @@
 #pragma once
 
-// The long-running hyperiond: a sampling thread that refreshes each collector family on
-// its own interval and publishes snapshots, the HTTP server on its own thread, and the
-// main thread waiting for signals (SIGTERM/SIGINT stop, SIGHUP reloads the configuration)
-// and keeping systemd's watchdog fed.
+// The long-running hyperiond: an App (daemon/src/app.hpp) holds the parts (sampling loops,
+// the snapshot bus and its sinks, the HTTP server, the database thread); this thread waits for
+// signals (SIGTERM/SIGINT stop, SIGHUP reloads the configuration), runs the App's upkeep
+// once a second and keeps systemd's watchdog fed.
 
 #include <functional>
 #include <string>

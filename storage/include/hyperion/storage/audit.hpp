@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hyperion/storage/audit_settings.hpp"
 #include "hyperion/storage/database.hpp"
 
 namespace hyperion::storage {
@@ -46,15 +47,6 @@ struct AuditQuery {
 struct AuditPage {
   std::vector<AuditEntry> entries;  // newest first
   std::int64_t total = 0;
-};
-
-struct AuditSettings {
-  std::chrono::milliseconds aggregate_window{60'000};  // repeated events: one row per window
-  std::chrono::milliseconds retention{180LL * 24 * 3600 * 1000};
-  std::int64_t max_rows = 1'000'000;
-  // Over max_rows, unsuccessful rows of this action go first (a flood of failed logins must
-  // never push out real events), then the oldest of the rest.
-  std::string expendable_action = "login";
 };
 
 // The audit log's migrations (module "audit"). The table was first made by auth's migrations,

@@ -16,36 +16,26 @@
 #include "hyperion/web/client_address.hpp"
 #include "hyperion/web/router.hpp"
 #include "hyperion/web/self_metrics.hpp"
+#include "hyperion/web/settings.hpp"
 
 namespace hyperion::web {
 
+// What the server enforces: the [http] and [live] settings as configured, and the lists in
+// them parsed once.
 struct ServerLimits {
-  std::size_t max_connections = 256;
-  // From one client address (WebSockets included); trusted proxies are exempt.
-  std::size_t max_connections_per_address = 32;
-  // Connections that have not sent valid credentials yet; beyond it the oldest is closed, so a
-  // flood cannot hold the slots of signed-in clients.
-  std::size_t max_unauthenticated_connections = 64;
-  std::uint64_t max_header_bytes = 8 * 1024;
-  std::uint64_t max_body_bytes = 64 * 1024;
-  std::chrono::milliseconds header_timeout{10'000};  // to receive a whole request once it started
-  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
-  std::chrono::milliseconds write_timeout{30'000};   // to send a response
-  std::uint64_t gzip_min_bytes = 1024;               // 0: never compress
-  // /api/v1/live
-  std::size_t live_max_clients = 1000;
-  std::uint64_t live_max_message_bytes = 4096;         // a client's message (subscribe, ...)
-  std::chrono::milliseconds live_ping_interval{15'000};  // ping after this much silence; close after twice
-  std::vector<std::string> live_allowed_origins;       // besides the same origin
-  std::chrono::milliseconds live_auth_timeout{10'000};   // to send {"auth": TOKEN} when the upgrade had none
-  std::size_t live_max_unauthenticated_clients = 32;     // waiting for {"auth"}; the oldest is closed
-  // Origins whose pages may call the API (CORS); empty: none, no CORS headers are sent.
-  std::vector<std::string> cors_allowed_origins;
-  // Proxies whose X-Forwarded-For / Forwarded name the client; empty: the peer is the client.
-  std::vector<Network> trusted_proxies;
-  // Host header values served (against DNS rebinding); others get 421.
-  AllowedHosts allowed_hosts{true, {}};
+  HttpSettings http;
+  LiveSettings live;
+  std::vector<std::string> cors_allowed_origins;  // http.cors_allowed_origins; empty: no CORS headers
+  std::vector<std::string> live_allowed_origins;  // live.allowed_origins, besides the same origin
+  std::vector<Network> trusted_proxies;           // their X-Forwarded-For / Forwarded name the client
+  AllowedHosts allowed_hosts{true, {}};           // Host header values served (DNS rebinding: 421)
 };
+
+// The limits for a server listening on `listen_host`. The Host names a browser may use are the
+// listen address, localhost and the loopback addresses, this machine's names, on a wildcard
+// listen address every address of its interfaces, and http.allowed_hosts ("*": no check).
+// The settings were checked when read, so a list that does not parse counts as empty.
+ServerLimits server_limits(const HttpSettings& http, const LiveSettings& live, const std::string& listen_host);
 
 class HttpServer {
  public:

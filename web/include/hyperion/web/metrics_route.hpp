@@ -14,6 +14,7 @@
 
 #include "hyperion/collectors/snapshot.hpp"
 #include "hyperion/web/router.hpp"
+#include "hyperion/web/settings.hpp"
 #include "hyperion/web/self_metrics.hpp"
 
 namespace hyperion::web {
@@ -27,9 +28,8 @@ struct MetricsRouteContext {
   std::function<SelfMetrics()> self;
   // Unix time in seconds (node_time_seconds).
   std::function<double()> now_seconds;
-  std::size_t top_processes = 10;
+  MetricsSettings settings;  // top processes; public access (no credentials needed)
   std::int32_t self_pid = 0;
-  bool public_access = false;  // no credentials needed
 };
 
 void register_metrics_route(Router& router, MetricsRouteContext context);
