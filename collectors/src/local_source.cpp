@@ -152,6 +152,11 @@ void LocalSource::close_entry(ProcEntry& e) {
 }
 
 bool LocalSource::open_entry(std::string_view name, ProcEntry& e) {
+  // A reused entry (the PID's previous process exited) starts with empty caches.
+  e.have_cache = false;
+  e.scanned = false;
+  e.scanned_fd_count = UINT64_MAX;
+  e.socket_inodes.clear();
   const std::string dir(name);
   e.dir_fd = keep(::openat(proc_fd_, dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (e.dir_fd < 0) return false;
@@ -304,6 +309,7 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
 // Reads the fd links of one process and records its socket inodes.
 void LocalSource::scan_sockets(std::int32_t pid, ProcEntry& e) {
   ++socket_scans_;
+  e.scanned = true;
   e.socket_inodes.clear();
   if (e.fd_dir_fd < 0 || ::lseek(e.fd_dir_fd, 0, SEEK_SET) < 0) return;
   const bool self = pid == self_pid_;
@@ -368,20 +374,33 @@ void LocalSource::socket_owners(const std::vector<std::uint64_t>& wanted, Socket
     ++calls_since_full_scan_;
     return;  // every socket has a known owner: no read at all
   }
-  // Some socket is new to the cache: read again the links of the processes whose descriptor
-  // count changed (or that were never read).
-  for (auto& [pid, e] : procs_) {
-    if (e.fd_dir_fd < 0) continue;
-    const auto count = fd_count(e, fresh_walk);
-    if (first || count == UINT64_MAX || count != e.scanned_fd_count) {
-      scan_sockets(pid, e);
-      e.scanned_fd_count = count;
+  // Some socket is new to the cache. Its owner ran since the last tick, which almost always
+  // shows in its stat line: first read again the links of the processes this tick's walk read
+  // in full (their count is fresh, no syscall to learn it) whose count changed, and of those
+  // never read.
+  const auto rescan_changed = [&](bool every_process) {
+    for (auto& [pid, e] : procs_) {
+      if (e.fd_dir_fd < 0) continue;
+      const bool walked = fresh_walk && e.counted_tick == tick_;
+      if (!first && !every_process && !walked && e.scanned) continue;
+      const auto count = fd_count(e, fresh_walk);
+      if (first || count == UINT64_MAX || count != e.scanned_fd_count) {
+        scan_sockets(pid, e);
+        e.scanned_fd_count = count;
+      }
     }
-  }
-  gather();
+    gather();
+  };
+  rescan_changed(false);
   if (first) {  // the first call read every process anyway
     calls_since_full_scan_ = 0;
     return;
+  }
+  // A run too short to show in the stat line: every process's count (one fstat each), at most
+  // once per kCountSweepEvery calls.
+  if (unresolved() && ++calls_since_count_sweep_ >= kCountSweepEvery) {
+    calls_since_count_sweep_ = 0;
+    rescan_changed(true);
   }
   if (++calls_since_full_scan_ < full_scan_every || !unresolved()) return;
   // Still unowned (a descriptor replaced by a socket, count unchanged): every process, now and then.

@@ -50,11 +50,13 @@ class LocalSource final : public PathSource {
 
   // Reading every fd link of every process each time is the cost of `ss -p`. Instead each
   // process's socket inodes are cached, and nothing is read while every wanted socket has an
-  // owner in the cache. When one has none, the processes whose descriptor count changed (this
-  // tick's walk's count, else one fstat of fd/ each on Linux 6.2+) or that are new have their
-  // links read again. A wanted inode still unowned (a descriptor replaced by a socket, count
-  // unchanged) triggers a scan of every process, at most once per `full_scan_every` calls;
-  // what that scan leaves unowned (kernel sockets) triggers nothing until the next full scan.
+  // owner in the cache. When one has none, its owner ran since the last tick: the processes
+  // this tick's walk read in full (their stat line changed) whose descriptor count changed, or
+  // that are new, have their links read again. Still unowned (a run too short for the stat
+  // line), every process's count is checked (one fstat each, Linux 6.2+) at most once every
+  // kCountSweepEvery calls; still unowned (a descriptor replaced by a socket, count
+  // unchanged), every process is read, at most once per `full_scan_every` calls. What that
+  // leaves unowned (kernel sockets) triggers nothing until the next full scan.
   // Our own descriptors kept on other processes' files are skipped unread.
   void socket_owners(const std::vector<std::uint64_t>& wanted, SocketOwners& out) override {
     socket_owners(wanted, out, 15);
@@ -102,12 +104,15 @@ class LocalSource final : public PathSource {
     // Socket-owner cache: the socket inodes found at the last scan of fd/, and the
     // descriptor count then (UINT64_MAX: never scanned).
     std::uint64_t scanned_fd_count = UINT64_MAX;
+    bool scanned = false;
     std::vector<std::uint64_t> socket_inodes;
   };
   void scan_sockets(std::int32_t pid, ProcEntry& e);
   // The entry's descriptor count: this tick's walk's, else fstat of fd/ (UINT64_MAX: unknown).
   std::uint64_t fd_count(ProcEntry& e, bool fresh_walk);
   std::vector<std::uint64_t> orphan_inodes_;  // sorted: unowned after the last full scan
+  static constexpr std::uint32_t kCountSweepEvery = 3;
+  std::uint32_t calls_since_count_sweep_ = 0;
   std::uint32_t calls_since_full_scan_ = UINT32_MAX;
   std::size_t socket_scans_ = 0;
   static constexpr std::size_t kDescriptorsPerProcess = 5;
