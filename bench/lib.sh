@@ -68,6 +68,8 @@ bench_start_hyperiond() {
   local unset_env=()
   while read -r v; do unset_env+=(-u "$v"); done < <(compgen -e | grep '^HYPERION_' || true)
   bench_add_user "$daemon" "$work/data"
+  # Empty before the start: the port is read from this file, which must not show an earlier run's.
+  : >"$work/hyperiond.log"
   env "${unset_env[@]}" "$daemon" --config "$work/empty.toml" --listen 127.0.0.1:0 --data-dir "$work/data" \
     "${bench_auth_flags[@]}" "$@" 2>"$work/hyperiond.log" &
   hyp=$!

@@ -340,6 +340,59 @@ def virtualization_seeds(c):
                                  clocksource="tsc hpet acpi_pm \n"))
 
 
+# --- the containers family's files ----------------------------------------------------------
+
+def cgroup_seeds(c):
+    """fuzz_cgroups.cpp's input: ten fields separated by 0x1E, taken from the cgroup fixture trees."""
+    def read(tree, rel):
+        p = FIXTURES / tree / rel
+        return p.read_bytes() if p.is_file() else b""
+
+    v2 = "synthetic-cgroupv2-tree"
+    v1 = "synthetic-cgroupv1-hybrid"
+    docker_id = "f31f384749f9115acf01fcf82f5a966b59dcc0a4cbd7c9740888c0bf32aa2bbb"
+    paths = ["/system.slice/nginx.service", f"/system.slice/docker-{docker_id}.scope", f"/docker/{docker_id}",
+             f"/kubepods.slice/kubepods-besteffort.slice/cri-containerd-{docker_id}.scope",
+             f"/machine.slice/libpod-{docker_id}.scope", "/user.slice/user-1000.slice/session-2.scope", "/mygroup"]
+    docker = b'{"ID":"x","Name":"/web","MountPoints":{"/data":{"Name":"vol"}},"Config":{"Labels":{"Name":"y"}}}'
+    podman = ('[{"id":"%s","names":["db"]},{"id":"abc","names":[]}]' % docker_id).encode()
+    for i, path in enumerate(paths):
+        fields = [
+            read(v2, "sys/fs/cgroup/system.slice/cpu.stat") or b"usage_usec 123\nuser_usec 100\nsystem_usec 23\n",
+            read(v2, "sys/fs/cgroup/system.slice/memory.current") or b"4096\n",
+            b"max\n" if i % 2 else b"1073741824\n",
+            b"9223372036854771712\n" if i % 2 else b"536870912\n",
+            b"5000000000\n",
+            b"8:0 rbytes=1024 wbytes=2048 rios=1 wios=2 dbytes=0 dios=0\n",
+            b"8:0 Read 1024\n8:0 Write 2048\n8:0 Total 3072\nTotal 3072\n",
+            path.encode(), docker, podman]
+        c.add(f"cgroup_{i}", b"\x1e".join(fields))
+    c.add("v1_blkio", b"\x1e".join([b"", b"", b"", read(v1, "sys/fs/cgroup/memory/memory.limit_in_bytes"), b"",
+                                    b"", read(v1, "sys/fs/cgroup/blkio/blkio.throttle.io_service_bytes"), b"/", b"",
+                                    b""]))
+
+
+# --- sock_diag replies -----------------------------------------------------------------------
+
+def sock_diag_message(msg_type, seq, family, state, sport, dport, inode, uid=0):
+    """One netlink message: nlmsghdr + inet_diag_msg (72 bytes), IPv4 or IPv6 loopback."""
+    addr = b"\x7f\x00\x00\x01" + b"\x00" * 12 if family == 2 else b"\x00" * 15 + b"\x01"
+    body = struct.pack("<BBBB", family, state, 0, 0) + struct.pack(">HH", sport, dport) + addr + addr
+    body += struct.pack("<I", 1) + struct.pack("<II", 0, 0) + struct.pack("<IIIII", 0, 0, 0, uid, inode)
+    return struct.pack("<IHHII", 16 + len(body), msg_type, 2, seq, 0) + body
+
+
+def sock_diag_seeds(c):
+    """fuzz_sock_diag.cpp's input: a byte (bit 0: UDP; the rest: the sequence), then a datagram."""
+    done = struct.pack("<IHHIIi", 20, 3, 2, 5, 0, 0)
+    tcp = sock_diag_message(18, 5, 2, 10, 9800, 0, 12345) + sock_diag_message(18, 5, 10, 1, 9800, 40000, 12346, 1000)
+    c.add("tcp_two_then_done", bytes([5 << 1]) + tcp + done)
+    c.add("tcp_more", bytes([5 << 1]) + tcp)
+    c.add("udp_one", bytes([(5 << 1) | 1]) + sock_diag_message(20, 5, 2, 7, 53, 0, 777) + done)
+    c.add("error", bytes([5 << 1]) + struct.pack("<IHHIIi", 36, 2, 0, 5, 0, -1) + b"\x00" * 16)
+    c.add("wrong_seq", bytes([6 << 1]) + tcp + done)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hyperiond", help="hyperiond to take --print-config from (default: build/ci, build/fuzz)")
@@ -353,6 +406,8 @@ def main():
     toml_seeds(Corpus("config_toml"), args.hyperiond)
     json_body_seeds(Corpus("json_body"))
     virtualization_seeds(Corpus("virtualization"))
+    cgroup_seeds(Corpus("cgroups"))
+    sock_diag_seeds(Corpus("sock_diag"))
 
     for d in sorted(CORPUS.iterdir()):
         files = list(d.iterdir())
