@@ -21,6 +21,7 @@
 
 #include "file_io.hpp"
 #include "hyperion/collectors/proc_net_sockets.hpp"
+#include "hyperion/collectors/proc_pid_stat.hpp"
 
 namespace hyperion::collectors {
 namespace {
@@ -76,7 +77,7 @@ bool kernel_at_least(int major, int minor) {
   return ma > major || (ma == major && mi >= minor);
 }
 
-// Each process costs up to five kept descriptors; make room for a few thousand, and
+// Each process costs up to six kept descriptors; make room for a few thousand, and
 // return how many the source may keep: the limit minus headroom for the rest of the
 // daemon (listening and client sockets, the database, transient reads).
 std::size_t raise_descriptor_limit() {
@@ -128,10 +129,11 @@ LocalSource::LocalSource(SourcePaths paths) : PathSource(std::move(paths)), dire
 
 LocalSource::~LocalSource() {
   for (auto& [pid, e] : procs_) close_entry(e);
+  for (auto& [path, fd] : kept_files_) ::close(fd);
   close_fd(proc_fd_);
 }
 
-int LocalSource::keep(int fd) {
+int LocalSource::keep(int fd) const {
   if (fd >= 0) {
     const auto i = static_cast<std::size_t>(fd);
     if (i >= kept_fds_.size()) kept_fds_.resize(std::max<std::size_t>(i + 1, kept_fds_.size() * 2));
@@ -141,8 +143,15 @@ int LocalSource::keep(int fd) {
   return fd;
 }
 
+void LocalSource::release(int fd) const {
+  if (fd >= 0 && static_cast<std::size_t>(fd) < kept_fds_.size() && kept_fds_[static_cast<std::size_t>(fd)]) {
+    kept_fds_[static_cast<std::size_t>(fd)] = false;
+    --kept_count_;
+  }
+}
+
 void LocalSource::close_entry(ProcEntry& e) {
-  for (int* fd : {&e.dir_fd, &e.stat_fd, &e.statm_fd, &e.io_fd, &e.fd_dir_fd}) {
+  for (int* fd : {&e.dir_fd, &e.stat_fd, &e.statm_fd, &e.io_fd, &e.fd_dir_fd, &e.schedstat_fd}) {
     if (*fd >= 0) {
       kept_fds_[static_cast<std::size_t>(*fd)] = false;
       --kept_count_;
@@ -154,6 +163,8 @@ void LocalSource::close_entry(ProcEntry& e) {
 bool LocalSource::open_entry(std::string_view name, ProcEntry& e) {
   // A reused entry (the PID's previous process exited) starts with empty caches.
   e.have_cache = false;
+  e.single_threaded = false;
+  e.schedstat.clear();
   e.scanned = false;
   e.scanned_fd_count = UINT64_MAX;
   e.socket_inodes.clear();
@@ -168,37 +179,61 @@ bool LocalSource::open_entry(std::string_view name, ProcEntry& e) {
   e.statm_fd = keep(::openat(e.dir_fd, "statm", O_RDONLY | O_CLOEXEC));
   e.io_fd = keep(::openat(e.dir_fd, "io", O_RDONLY | O_CLOEXEC));  // EACCES for others' processes
   e.fd_dir_fd = keep(::openat(e.dir_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  // Absent without CONFIG_SCHED_INFO: then the stat line is the only probe.
+  e.schedstat_fd = keep(::openat(e.dir_fd, "schedstat", O_RDONLY | O_CLOEXEC));
   return true;
 }
 
 // Fills `raw` from an open entry. `with_strings` also reads the command line and cgroup.
 // False when the stat read fails (the process exited).
 bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, RawProcess& raw) {
-  if (!pread_all(e.stat_fd, stat_buf_)) return false;
   raw.pid = pid;
-  raw.stat = stat_buf_;
-  const auto hash = std::hash<std::string_view>{}(stat_buf_);
-  const bool idle = e.have_cache && !with_strings && hash == e.stat_hash &&
-                    (tick_ + static_cast<std::uint64_t>(pid)) % kIdleRefreshTicks != 0;
-  if (idle) {
+  const bool refresh = with_strings || !e.have_cache || (tick_ + static_cast<std::uint64_t>(pid)) % kIdleRefreshTicks == 0;
+  // A single-threaded process whose schedstat (time on a CPU in ns, and how many times it was
+  // put on one) is unchanged has not run at all since the last read: everything is as read.
+  bool ran = true;
+  const bool probed = e.schedstat_fd >= 0 && e.single_threaded;
+  if (probed) {
+    if (!pread_all(e.schedstat_fd, schedstat_buf_)) return false;  // ESRCH: exited
+    ran = schedstat_buf_ != e.schedstat;
+    if (ran) e.schedstat.swap(schedstat_buf_);
+  }
+  if (!ran && !refresh) {
     ++idle_processes_;
   } else {
+    if (!pread_all(e.stat_fd, e.stat)) return false;
+    const auto hash = std::hash<std::string_view>{}(e.stat);
+    // Several threads: the stat line (times summed over the threads) is the probe.
+    const bool idle = !refresh && hash == e.stat_hash;
     e.stat_hash = hash;
-    e.have_cache = true;
-    if (e.statm_fd < 0 || !pread_all(e.statm_fd, e.statm)) e.statm.clear();
-    if (e.io_fd < 0 || !pread_all(e.io_fd, e.io)) e.io.clear();
-    struct stat st {};
-    e.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
-    e.open_fds.reset();
-    if (e.fd_dir_fd >= 0) {
-      if (fd_count_from_size_) {
-        if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) e.open_fds = static_cast<std::uint32_t>(st.st_size);
+    if (idle) {
+      ++idle_processes_;
+    } else {
+      e.have_cache = true;
+      if (const auto st = parse_proc_pid_stat(e.stat)) {
+        e.single_threaded = st->num_threads == 1;
       } else {
-        e.open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
+        e.single_threaded = false;
       }
+      if (e.single_threaded && !probed && e.schedstat_fd >= 0 && pread_all(e.schedstat_fd, schedstat_buf_)) {
+        e.schedstat.swap(schedstat_buf_);
+      }
+      if (e.statm_fd < 0 || !pread_all(e.statm_fd, e.statm)) e.statm.clear();
+      if (e.io_fd < 0 || !pread_all(e.io_fd, e.io)) e.io.clear();
+      struct stat st {};
+      e.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
+      e.open_fds.reset();
+      if (e.fd_dir_fd >= 0) {
+        if (fd_count_from_size_) {
+          if (::fstat(e.fd_dir_fd, &st) == 0 && st.st_size >= 0) e.open_fds = static_cast<std::uint32_t>(st.st_size);
+        } else {
+          e.open_fds = count_entries(e.fd_dir_fd, dirent_buf_scratch_);
+        }
+      }
+      e.counted_tick = tick_;
     }
-    e.counted_tick = tick_;
   }
+  raw.stat = e.stat;
   raw.statm = e.statm;
   raw.io = e.io;
   raw.uid = e.uid;
@@ -218,6 +253,30 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
 void LocalSource::begin_tick(const FamilySet& families) {
   (void)families;
   fresh_fd_counts_ = false;
+}
+
+bool LocalSource::read_kernel_file(const std::string& path, std::string& buf) const {
+  if (!live_) return PathSource::read_kernel_file(path, buf);
+  if (const auto it = kept_files_.find(path); it != kept_files_.end()) {
+    if (pread_all(it->second, buf)) return true;
+    // Gone (ENODEV, ESRCH) or refusing this time (EINVAL: the speed of a link that is down):
+    // forget it, and read the path as if it were new.
+    release(it->second);
+    ::close(it->second);
+    kept_files_.erase(it);
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    buf.clear();
+    return false;
+  }
+  const bool ok = pread_all(fd, buf);
+  if (ok && kept_files_.size() < kMaxKeptFiles && kept_count_ < descriptor_budget_) {
+    kept_files_.emplace(path, keep(fd));
+  } else {
+    ::close(fd);
+  }
+  return ok;
 }
 
 bool LocalSource::read_sockets(std::vector<Socket>& out, std::string* error) {
@@ -392,8 +451,18 @@ void LocalSource::socket_owners(const std::vector<std::uint64_t>& wanted, Socket
     gather();
   };
   rescan_changed(false);
-  if (first) {  // the first call read every process anyway
+  const auto remember_orphans = [&] {
+    // What even a full scan leaves unowned (a kernel socket: NFS, iSCSI; a process we cannot
+    // read) triggers nothing more until the next full scan that something else causes.
+    orphan_inodes_.clear();
+    for (const auto inode : wanted) {
+      if (inode != 0 && !find_socket_owner(out, inode)) orphan_inodes_.push_back(inode);
+    }
+    std::sort(orphan_inodes_.begin(), orphan_inodes_.end());
+  };
+  if (first) {  // the first call read every process: a full scan
     calls_since_full_scan_ = 0;
+    remember_orphans();
     return;
   }
   // A run too short to show in the stat line: every process's count (one fstat each), at most
@@ -411,13 +480,7 @@ void LocalSource::socket_owners(const std::vector<std::uint64_t>& wanted, Socket
   }
   gather();
   calls_since_full_scan_ = 0;
-  // What even a full scan leaves unowned (a kernel socket: NFS, iSCSI; a process we cannot
-  // read) triggers nothing more until the next full scan that something else causes.
-  orphan_inodes_.clear();
-  for (const auto inode : wanted) {
-    if (inode != 0 && !find_socket_owner(out, inode)) orphan_inodes_.push_back(inode);
-  }
-  std::sort(orphan_inodes_.begin(), orphan_inodes_.end());
+  remember_orphans();
 }
 
 std::vector<InterfaceAddress> LocalSource::interface_addresses() const {

@@ -10,11 +10,14 @@ namespace hyperion::collectors {
 
 using file_io::join;
 
+bool PathSource::read_kernel_file(const std::string& path, std::string& buf) const {
+  return file_io::read_path(path, buf);
+}
 bool PathSource::read_proc(std::string_view relative, std::string& buf) const {
-  return file_io::read_path(join(paths_.proc, relative), buf);
+  return read_kernel_file(join(paths_.proc, relative), buf);
 }
 bool PathSource::read_sys(std::string_view relative, std::string& buf) const {
-  return file_io::read_path(join(paths_.sys, relative), buf);
+  return read_kernel_file(join(paths_.sys, relative), buf);
 }
 bool PathSource::read_root(std::string_view relative, std::string& buf) const {
   return file_io::read_path(join(paths_.root, relative), buf);

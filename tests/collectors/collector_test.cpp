@@ -212,8 +212,8 @@ TEST_CASE("Collector: an exited process is dropped and its descriptors closed",
   }
   auto s = c.collect(families_of({Family::processes}), 1.0, 0);
   REQUIRE(find_pid(*s, child));
-  // dir, stat, statm, io and fd of the child are kept open between ticks.
-  CHECK(descriptors_into(child) == 5);
+  // dir, stat, statm, io, schedstat and fd of the child are kept open between ticks.
+  CHECK(descriptors_into(child) == 6);
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   s = c.collect(families_of({Family::processes}), 2.0, 0);

@@ -227,3 +227,42 @@ TEST_CASE("LocalSource::socket_owners: reads nothing while every socket has a kn
   ::close(other);
   ::close(fd);
 }
+
+TEST_CASE("LocalSource: kernel files are kept open and read afresh; a kept file of an exited process fails",
+          "[collectors][local_source][live]") {
+  LocalSource src(SourcePaths{});
+  REQUIRE(src.live());
+  std::string buf;
+  REQUIRE(src.read_proc("uptime", buf));
+  const auto kept = src.kept_files();
+  CHECK(kept >= 1);
+  const double first = std::stod(buf);
+  ::usleep(20'000);
+  REQUIRE(src.read_proc("uptime", buf));  // the kept descriptor, read again at offset 0
+  CHECK(src.kept_files() == kept);
+  CHECK(std::stod(buf) > first);  // fresh, not the first read's text
+
+  // Files under the root are never kept (a rename replaces /etc/passwd).
+  REQUIRE(src.read_root("etc/passwd", buf));
+  CHECK(src.kept_files() == kept);
+
+  int go[2];
+  REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(go[1]);
+    char c = 0;
+    (void)::read(go[0], &c, 1);
+    ::_exit(0);
+  }
+  ::close(go[0]);
+  const auto stat_path = std::to_string(child) + "/stat";
+  REQUIRE(src.read_proc(stat_path, buf));
+  CHECK(src.kept_files() == kept + 1);
+  ::close(go[1]);  // the child exits
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK_FALSE(src.read_proc(stat_path, buf));  // ESRCH from the kept descriptor, then ENOENT
+  CHECK(src.kept_files() == kept);
+}

@@ -5,18 +5,20 @@
 //
 // Reading /proc is the dominant cost, not parsing, so for processes it keeps each
 // process's descriptors open across ticks and re-reads them with pread():
-// /proc/PID (for the owner, via fstat), stat, statm, io and fd (whose st_size is the
-// number of open descriptors on Linux 6.2+). A descriptor of an exited process fails
+// /proc/PID (for the owner, via fstat), stat, statm, io, schedstat and fd (whose st_size is
+// the number of open descriptors on Linux 6.2+). A descriptor of an exited process fails
 // with ESRCH, which is also how a reused PID is noticed. The command line and cgroup
 // are read once, when a process is first seen.
 //
-// Most processes sleep through most ticks. A process whose stat line is byte-for-byte the
-// same as at its last read has not been charged CPU time, faulted a page, or changed its
-// memory or state; its statm, io, owner and descriptor count are handed over as last read
-// instead of read again (one syscall per tick instead of five). Every kIdleRefreshTicks-th
-// tick (staggered by PID) reads them anyway, which bounds how stale an idle process's values
-// can be (RSS can shrink under reclaim without the process running; a run shorter than a
-// clock tick need not show in the stat line).
+// Most processes sleep through most ticks, so the rest is read only for processes that ran.
+// A single-threaded process whose /proc/PID/schedstat (nanoseconds on a CPU, times put on
+// one) is unchanged has not run since the last read; it costs one pread of that short file,
+// and its last stat line, statm, io, owner and descriptor count are handed over again. For a
+// process with several threads (schedstat covers the main thread only) the stat line, whose
+// times are summed over the threads, is the probe: byte-for-byte the same line (compared by
+// hash) and the rest is handed over as last read. Every kIdleRefreshTicks-th tick (staggered
+// by PID) reads everything anyway: reclaim can shrink a sleeping process's RSS, another
+// process can renice it, and a stat line need not show a run shorter than a clock tick.
 
 #include <cstdint>
 #include <optional>
@@ -73,8 +75,10 @@ class LocalSource final : public PathSource {
   std::uint32_t page_size_bytes() const noexcept override { return page_size_; }
   std::string architecture() const override;
 
-  // Descriptors kept open for processes (for tests and the benchmark).
+  // Descriptors kept open for processes and files (for tests and the benchmark).
   std::size_t kept_descriptors() const noexcept;
+  // How many /proc and /sys files are kept open for whole-file reads (tests).
+  std::size_t kept_files() const noexcept { return kept_files_.size(); }
   // How many descriptors the source may keep (from RLIMIT_NOFILE, less headroom), and how
   // many processes the last walk read the slow way because the budget was spent.
   std::size_t descriptor_budget() const noexcept { return descriptor_budget_; }
@@ -85,19 +89,32 @@ class LocalSource final : public PathSource {
   // A new tick: descriptor counts read by an earlier tick's process walk are stale now.
   void begin_tick(const FamilySet& families) override;
 
+ protected:
+  // On a live procfs, the files a tick reads (/proc/stat, meminfo, net/dev, an interface's
+  // attributes, a cgroup's counters, ...) are kept open, up to kMaxKeptFiles, and read again
+  // with pread at offset 0: two syscalls and a path walk fewer per file and tick. A kept file
+  // whose object went away (a removed interface or cgroup, an exited process) fails with
+  // ENODEV or ESRCH: it is closed and the path opened afresh, so nothing stale is ever read.
+  bool read_kernel_file(const std::string& path, std::string& buf) const override;
+
  private:
+  static constexpr std::size_t kMaxKeptFiles = 512;
+  mutable std::unordered_map<std::string, int> kept_files_;
+
   struct ProcEntry {
     int dir_fd = -1;
     int stat_fd = -1;
     int statm_fd = -1;
     int io_fd = -1;
     int fd_dir_fd = -1;
+    int schedstat_fd = -1;
     std::uint64_t seen = 0;
     // What the last full read found, handed over again while the process is idle; open_fds is
   // this tick's count.
     std::size_t stat_hash = 0;
     bool have_cache = false;
-    std::string statm, io;
+    bool single_threaded = false;  // at the last full read: schedstat is then the probe
+    std::string stat, schedstat, statm, io;
     std::uint32_t uid = 0;
     std::optional<std::uint32_t> open_fds;
     std::uint64_t counted_tick = 0;  // the walk that read open_fds
@@ -115,12 +132,13 @@ class LocalSource final : public PathSource {
   std::uint32_t calls_since_count_sweep_ = 0;
   std::uint32_t calls_since_full_scan_ = UINT32_MAX;
   std::size_t socket_scans_ = 0;
-  static constexpr std::size_t kDescriptorsPerProcess = 5;
+  static constexpr std::size_t kDescriptorsPerProcess = 6;
   static constexpr std::uint64_t kIdleRefreshTicks = 10;
   bool open_entry(std::string_view name, ProcEntry& e);
   bool read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, RawProcess& raw);
   void close_entry(ProcEntry& e);
-  int keep(int fd);  // records fd as one of ours, returns it
+  int keep(int fd) const;  // records fd as one of ours, returns it
+  void release(int fd) const;  // the opposite, before closing it
 
   bool live_ = false;
   bool fd_count_from_size_ = false;  // Linux 6.2+: st_size of /proc/PID/fd is the count
@@ -129,8 +147,8 @@ class LocalSource final : public PathSource {
   std::uint32_t page_size_ = 4096;
   std::unordered_map<std::int32_t, ProcEntry> procs_;
   std::uint64_t tick_ = 0;
-  std::vector<bool> kept_fds_;            // indexed by descriptor number
-  std::size_t kept_count_ = 0;
+  mutable std::vector<bool> kept_fds_;    // indexed by descriptor number
+  mutable std::size_t kept_count_ = 0;
   std::size_t descriptor_budget_ = 0;
   std::size_t transient_processes_ = 0;
   std::size_t idle_processes_ = 0;
@@ -140,7 +158,7 @@ class LocalSource final : public PathSource {
   std::int32_t self_pid_ = 0;
   std::vector<char> dirent_buf_;          // for the /proc listing
   std::vector<char> dirent_buf_scratch_;  // for per-process directories
-  std::string stat_buf_, cmdline_buf_, cgroup_buf_;
+  std::string schedstat_buf_, cmdline_buf_, cgroup_buf_;
   SockDiag sock_diag_;
   // Failures in a row; from kSockDiagGiveUp on (a sandbox without netlink), /proc/net only. A
   // single failure (a dump cut by memory pressure) falls back for that tick alone.

@@ -35,6 +35,11 @@ class PathSource : public Source {
                         bool* hung = nullptr) final;
 
  protected:
+  // Whole-file reads of the kernel's pseudo files (under the proc and sys directories): a
+  // subclass may keep them open between ticks. Files under the root are always read afresh
+  // (/etc/passwd is replaced by a rename, and a kept descriptor would read the old file).
+  virtual bool read_kernel_file(const std::string& path, std::string& buf) const;
+
   SourcePaths paths_;
   TimedStatvfs timed_statvfs_{std::chrono::milliseconds(1000)};
 };
