@@ -25,6 +25,7 @@ class Collector::ProcessFeeder final : public ProcessVisitor {
  public:
   explicit ProcessFeeder(Collector& c) : c_(c) {}
   void on_process(const RawProcess& raw) override {
+    if (raw.unchanged && !raw.is_new && c_.sampler_.add_unchanged(raw.pid, c_.user_name(raw.uid))) return;
     const auto stat = parse_proc_pid_stat(raw.stat);
     if (!stat) {
       ++malformed;

@@ -198,8 +198,10 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
     ran = schedstat_buf_ != e.schedstat;
     if (ran) e.schedstat.swap(schedstat_buf_);
   }
+  raw.unchanged = false;
   if (!ran && !refresh) {
     ++idle_processes_;
+    raw.unchanged = true;
   } else {
     if (!pread_all(e.stat_fd, e.stat)) return false;
     const auto hash = std::hash<std::string_view>{}(e.stat);
@@ -208,6 +210,7 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
     e.stat_hash = hash;
     if (idle) {
       ++idle_processes_;
+      raw.unchanged = true;
     } else {
       e.have_cache = true;
       if (const auto st = parse_proc_pid_stat(e.stat)) {

@@ -266,7 +266,30 @@ void Sampler::add_process(const ProcessInput& in) {
   s.comm = prev.comm;
   s.cmdline = prev.cmdline;
   s.cgroup = prev.cgroup;
+  prev.last = s;
+  count_and_add(std::move(s));
+}
 
+bool Sampler::add_unchanged(std::int32_t pid, const SharedString& user) {
+  const auto it = procs_.find(pid);
+  if (it == procs_.end() || it->second.seen + 1 != proc_tick_) return false;  // not in the last tick
+  ProcPrev& prev = it->second;
+  ProcessSample s = prev.last;
+  s.user = user;
+  // No CPU time and no I/O since the last tick: the rates are zero, the totals as they were.
+  s.cpu_percent = 0;
+  if (s.read_bytes_per_second) s.read_bytes_per_second = 0.0;
+  if (s.write_bytes_per_second) s.write_bytes_per_second = 0.0;
+  prev.t = proc_now_;
+  prev.seen = proc_tick_;
+  prev.last.cpu_percent = 0;
+  prev.last.read_bytes_per_second = s.read_bytes_per_second;
+  prev.last.write_bytes_per_second = s.write_bytes_per_second;
+  count_and_add(std::move(s));
+  return true;
+}
+
+void Sampler::count_and_add(ProcessSample s) {
   auto& c = building_.counts;
   ++c.total;
   c.threads += static_cast<std::uint64_t>(s.threads);

@@ -345,3 +345,44 @@ TEST_CASE("Sampler::network: an interface added between two real net/dev files",
   CHECK(veth.counters.rx_bytes == 656u);
   CHECK_FALSE(veth.rates.has_value());  // new: no rate until its second sample
 }
+
+TEST_CASE("Sampler processes: an unchanged process is the last sample with zero rates", "[collectors][sampler]") {
+  Sampler s(100, 4096);
+  const auto user = std::make_shared<const std::string>("alice");
+  s.begin_processes(10.0, 1ULL << 30, 1'700'000'000, 4);
+  add(s, proc(42, 1000, 0, 0), true);
+  (void)s.end_processes();
+  s.begin_processes(11.0, 1ULL << 30, 1'700'000'000, 4);
+  add(s, proc(42, 1000, 50, 8192));  // busy: 50 % and 8 KiB/s
+  const auto busy = s.end_processes();
+  REQUIRE(find(busy, 42)->cpu_percent == Approx(50.0));
+
+  s.begin_processes(12.0, 1ULL << 30, 1'700'000'000, 4);
+  CHECK_FALSE(s.add_unchanged(7, user));  // never seen: the caller parses instead
+  REQUIRE(s.add_unchanged(42, user));
+  const auto idle = s.end_processes();
+  const auto* p = find(idle, 42);
+  REQUIRE(p);
+  CHECK(p->cpu_percent == Approx(0.0));
+  REQUIRE(p->read_bytes_per_second);
+  CHECK(*p->read_bytes_per_second == Approx(0.0));
+  CHECK(p->cpu_ticks_total == 50);
+  CHECK(p->read_bytes_total == 8192u);
+  CHECK(p->rss_bytes == 1048576u);
+  CHECK(*p->user == "alice");
+  CHECK(*p->cmdline == "worker --flag");
+  CHECK(idle.counts.total == 1);
+  CHECK(idle.counts.sleeping == 1);
+
+  // Rates resume from the unchanged tick's time and totals.
+  s.begin_processes(14.0, 1ULL << 30, 1'700'000'000, 4);
+  add(s, proc(42, 1000, 150, 8192));
+  CHECK(find(s.end_processes(), 42)->cpu_percent == Approx(50.0));
+
+  // Not seen in the last tick (a tick without it in between): no shortcut.
+  s.begin_processes(15.0, 1ULL << 30, 1'700'000'000, 4);
+  (void)s.end_processes();
+  s.begin_processes(16.0, 1ULL << 30, 1'700'000'000, 4);
+  CHECK_FALSE(s.add_unchanged(42, user));
+  (void)s.end_processes();
+}

@@ -61,6 +61,10 @@ class Sampler {
   void begin_processes(double now_seconds, std::uint64_t mem_total_bytes, std::uint64_t boot_time_seconds,
                        std::size_t expected_count);
   void add_process(const ProcessInput& in);
+  // A process the source says is exactly as at the last tick (it did not run): the last
+  // tick's sample again, with zero rates. False when the Sampler did not see it then (the
+  // caller parses and calls add_process instead).
+  bool add_unchanged(std::int32_t pid, const SharedString& user);
   ProcessesSample end_processes();
 
   std::size_t tracked_processes() const noexcept { return procs_.size(); }
@@ -85,7 +89,9 @@ class Sampler {
     double t = 0;
     std::uint64_t seen = 0;  // tick number it was last seen in
     SharedString comm, cmdline, cgroup;
+    ProcessSample last;  // what the last tick published
   };
+  void count_and_add(ProcessSample s);
 
   std::uint32_t ticks_per_second_;
   std::uint32_t page_size_;

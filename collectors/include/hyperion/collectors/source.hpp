@@ -42,6 +42,9 @@ struct RawProcess {
   std::uint32_t uid = 0;
   std::optional<std::uint32_t> open_fds;
   bool is_new = false;          // first time seen (or PID reused)
+  // The process did not run since the last tick: every field is as handed over then, and a
+  // consumer that kept what it made of them may reuse it.
+  bool unchanged = false;
   bool has_strings = false;     // cmdline and cgroup were read (always when is_new)
   std::string_view cmdline;     // raw NUL-separated text
   std::string_view cgroup;      // raw /proc/PID/cgroup text
