@@ -125,6 +125,13 @@ LocalSource::LocalSource(SourcePaths paths) : PathSource(std::move(paths)), dire
   if (page > 0) page_size_ = static_cast<std::uint32_t>(page);
   procs_.reserve(1024);
   self_pid_ = static_cast<std::int32_t>(::getpid());
+  // /proc/loadavg's last PID is of the reader's PID namespace: usable only when the procfs we
+  // list is of the same namespace (its "self" is us).
+  if (live_) {
+    char link[32] = {};
+    const auto n = ::readlinkat(proc_fd_, "self", link, sizeof link - 1);
+    listing_shortcut_ = n > 0 && pid_of(std::string_view(link, static_cast<std::size_t>(n))) == self_pid_;
+  }
 }
 
 LocalSource::~LocalSource() {
@@ -253,6 +260,16 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
   return true;
 }
 
+std::optional<std::int32_t> LocalSource::read_last_pid() {
+  if (!listing_shortcut_) return std::nullopt;
+  std::string buf;
+  if (!read_kernel_file(join(paths_.proc, "loadavg"), buf)) return std::nullopt;
+  // "0.00 0.01 0.05 1/123 4567": the last field is the PID allocated last in our namespace.
+  const auto space = buf.find_last_of(' ', buf.find_last_not_of(" \n"));
+  if (space == std::string::npos) return std::nullopt;
+  return pid_of(std::string_view(buf).substr(space + 1, buf.find_first_of(" \n", space + 1) - space - 1));
+}
+
 void LocalSource::begin_tick(const FamilySet& families) {
   (void)families;
   fresh_fd_counts_ = false;
@@ -300,8 +317,31 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
   transient_processes_ = 0;
   idle_processes_ = 0;
   std::size_t visited = 0;
-  if (::lseek(proc_fd_, 0, SEEK_SET) < 0) return 0;
   RawProcess raw;
+  // Only PIDs above the last one allocated at the previous walk can be new (PIDs are handed out
+  // in increasing order until they wrap): read the processes we know through their kept
+  // descriptors (an exited one fails with ESRCH), and list /proc from that PID on.
+  const auto last_pid = read_last_pid();
+  std::int32_t list_from = 0;
+  if (last_pid && listing_offset_ > 0 && previous_last_pid_ > 0 && *last_pid >= previous_last_pid_ &&
+      transient_processes_last_ == 0 && tick_ % kFullListingEvery != 0) {
+    list_from = previous_last_pid_ + 1;
+  }
+  previous_last_pid_ = last_pid.value_or(0);
+  if (list_from > 0) {
+    ++partial_listings_;
+    for (auto& [pid, e] : procs_) {
+      if (!read_entry(e, pid, false, raw)) continue;  // exited, or its PID reused: see below
+      e.seen = tick_;
+      raw.is_new = false;
+      visitor.on_process(raw);
+      ++visited;
+    }
+  }
+  if (::lseek(proc_fd_, list_from > 0 ? listing_offset_ + list_from : 0, SEEK_SET) < 0) return visited;
+  std::int64_t previous_d_off = -1;
+  bool offsets_agree = true;
+  std::int64_t offset = 0;
   for (;;) {
     const long n = ::syscall(SYS_getdents64, proc_fd_, dirent_buf_.data(), dirent_buf_.size());
     if (n <= 0) break;
@@ -309,8 +349,18 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
       const auto* d = reinterpret_cast<const LinuxDirent64*>(dirent_buf_.data() + off);
       off += d->d_reclen;
       const auto pid = pid_of(d->d_name);
+      const auto d_off = static_cast<std::int64_t>(d->d_off);
+      if (pid && previous_d_off >= 0 && list_from == 0) {
+        // Each record's d_off is the position of the next one; a PID's position is PID + a
+        // constant of the kernel's (TGID_OFFSET), which a full listing measures.
+        const auto candidate = previous_d_off - *pid;
+        if (offset == 0) offset = candidate;
+        offsets_agree = offsets_agree && candidate == offset;
+      }
+      previous_d_off = d_off;
       if (!pid) continue;
       auto it = procs_.find(*pid);
+      if (it != procs_.end() && it->second.seen == tick_) continue;  // read above
       if (it == procs_.end() && kept_count_ + kDescriptorsPerProcess > descriptor_budget_) {
         // Over the descriptor budget: read this process the slow way, open-read-close,
         // every tick. Without a kept descriptor we cannot see a PID being reused, so the
@@ -354,6 +404,10 @@ std::size_t LocalSource::for_each_process(ProcessVisitor& visitor) {
       visitor.on_process(raw);
       ++visited;
     }
+  }
+  if (list_from == 0) {
+    listing_offset_ = offsets_agree && offset > 0 && listing_shortcut_ ? offset : 0;
+    transient_processes_last_ = transient_processes_;
   }
   // Close what belonged to processes that exited.
   for (auto it = procs_.begin(); it != procs_.end();) {

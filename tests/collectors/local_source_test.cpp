@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -265,4 +267,54 @@ TEST_CASE("LocalSource: kernel files are kept open and read afresh; a kept file 
   REQUIRE(::waitpid(child, &status, 0) == child);
   CHECK_FALSE(src.read_proc(stat_path, buf));  // ESRCH from the kept descriptor, then ENOENT
   CHECK(src.kept_files() == kept);
+}
+
+namespace {
+
+struct Pids final : ProcessVisitor {
+  void on_process(const RawProcess& raw) override { pids.push_back(raw.pid); }
+  bool has(std::int32_t pid) const { return std::find(pids.begin(), pids.end(), pid) != pids.end(); }
+  std::vector<std::int32_t> pids;
+};
+
+}  // namespace
+
+TEST_CASE("LocalSource: between full listings /proc is listed from the last PID on; new and exited "
+          "processes are seen at once",
+          "[collectors][local_source][live]") {
+  LocalSource src(SourcePaths{});
+  Pids first;
+  src.for_each_process(first);  // a full listing (measures the directory positions)
+  Pids second;
+  src.for_each_process(second);
+  CHECK(src.partial_listings() == 1);
+  // The same processes, give or take the machine's own comings and goings.
+  CHECK(second.has(::getpid()));
+  CHECK(second.has(1));
+
+  int go[2];
+  REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(go[1]);
+    char c = 0;
+    (void)::read(go[0], &c, 1);
+    ::_exit(0);
+  }
+  ::close(go[0]);
+  Pids with_child;
+  src.for_each_process(with_child);
+  CHECK(with_child.has(child));
+  ::close(go[1]);
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  Pids without;
+  src.for_each_process(without);
+  CHECK_FALSE(without.has(child));
+  CHECK(without.has(::getpid()));
+  CHECK(src.partial_listings() == 3);
+  // Each walk sees each process once.
+  auto sorted = without.pids;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
 }

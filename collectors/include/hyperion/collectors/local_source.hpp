@@ -83,6 +83,8 @@ class LocalSource final : public PathSource {
   // many processes the last walk read the slow way because the budget was spent.
   std::size_t descriptor_budget() const noexcept { return descriptor_budget_; }
   std::size_t transient_processes() const noexcept { return transient_processes_; }
+  // How many walks listed /proc only from the previous walk's last PID on (tests, benchmarks).
+  std::size_t partial_listings() const noexcept { return partial_listings_; }
   // How many processes the last walk handed over from the idle cache (tests, benchmarks).
   std::size_t idle_processes() const noexcept { return idle_processes_; }
 
@@ -155,6 +157,17 @@ class LocalSource final : public PathSource {
   // True between a process walk and the next socket_owners call or tick: each entry's
   // open_fds is then this tick's count, and socket_owners need not fstat fd/ again.
   bool fresh_fd_counts_ = false;
+  // The /proc listing from the last PID on (see for_each_process): the position of PID 0 in
+  // /proc's directory stream as a full listing measured it (0: unknown, list everything),
+  // the last PID allocated at the previous walk, and a full listing every kFullListingEvery
+  // walks all the same.
+  std::optional<std::int32_t> read_last_pid();
+  static constexpr std::uint64_t kFullListingEvery = 30;
+  bool listing_shortcut_ = false;
+  std::int64_t listing_offset_ = 0;
+  std::int32_t previous_last_pid_ = 0;
+  std::size_t transient_processes_last_ = 0;
+  std::size_t partial_listings_ = 0;
   std::int32_t self_pid_ = 0;
   std::vector<char> dirent_buf_;          // for the /proc listing
   std::vector<char> dirent_buf_scratch_;  // for per-process directories
