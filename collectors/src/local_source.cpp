@@ -201,16 +201,19 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
   bool ran = true;
   const bool probed = e.schedstat_fd >= 0 && e.single_threaded;
   if (probed) {
-    if (!pread_all(e.schedstat_fd, schedstat_buf_)) return false;  // ESRCH: exited
-    ran = schedstat_buf_ != e.schedstat;
-    if (ran) e.schedstat.swap(schedstat_buf_);
+    if (!pread_all(e.schedstat_fd, scratch_)) return false;  // ESRCH: exited
+    ran = scratch_ != e.schedstat;
+    if (ran) e.schedstat.assign(scratch_);
   }
   raw.unchanged = false;
   if (!ran && !refresh) {
     ++idle_processes_;
     raw.unchanged = true;
   } else {
-    if (!pread_all(e.stat_fd, e.stat)) return false;
+    // Read into a shared buffer and kept at its size: the read buffers start at 4 KiB, and
+    // four of them per process would be megabytes for a few hundred bytes of text.
+    if (!pread_all(e.stat_fd, scratch_)) return false;
+    if (scratch_ != e.stat) e.stat.assign(scratch_);
     const auto hash = std::hash<std::string_view>{}(e.stat);
     // Several threads: the stat line (times summed over the threads) is the probe.
     const bool idle = !refresh && hash == e.stat_hash;
@@ -225,11 +228,18 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
       } else {
         e.single_threaded = false;
       }
-      if (e.single_threaded && !probed && e.schedstat_fd >= 0 && pread_all(e.schedstat_fd, schedstat_buf_)) {
-        e.schedstat.swap(schedstat_buf_);
+      if (e.single_threaded && !probed && e.schedstat_fd >= 0 && pread_all(e.schedstat_fd, scratch_)) {
+        e.schedstat.assign(scratch_);
       }
-      if (e.statm_fd < 0 || !pread_all(e.statm_fd, e.statm)) e.statm.clear();
-      if (e.io_fd < 0 || !pread_all(e.io_fd, e.io)) e.io.clear();
+      const auto read_small = [&](int fd, std::string& into) {
+        if (fd < 0 || !pread_all(fd, scratch_)) {
+          into.clear();
+        } else if (scratch_ != into) {
+          into.assign(scratch_);
+        }
+      };
+      read_small(e.statm_fd, e.statm);
+      read_small(e.io_fd, e.io);
       struct stat st {};
       e.uid = ::fstat(e.dir_fd, &st) == 0 ? st.st_uid : 0;
       e.open_fds.reset();

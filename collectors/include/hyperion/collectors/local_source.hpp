@@ -171,7 +171,7 @@ class LocalSource final : public PathSource {
   std::int32_t self_pid_ = 0;
   std::vector<char> dirent_buf_;          // for the /proc listing
   std::vector<char> dirent_buf_scratch_;  // for per-process directories
-  std::string schedstat_buf_, cmdline_buf_, cgroup_buf_;
+  std::string scratch_, cmdline_buf_, cgroup_buf_;
   SockDiag sock_diag_;
   // Failures in a row; from kSockDiagGiveUp on (a sandbox without netlink), /proc/net only. A
   // single failure (a dump cut by memory pressure) falls back for that tick alone.
