@@ -113,7 +113,9 @@ done
 spawn_to $((procs - 3))   # the three servers make up the rest
 
 # --- servers -------------------------------------------------------------------------------
-bench_start_hyperiond "$daemon" "$work"
+# wrk's connections all come from 127.0.0.1: http.max_connections_per_address (32 by default,
+# against floods from one address) would refuse the 50 of -c50.
+bench_start_hyperiond "$daemon" "$work" --http-max-connections-per-address 256
 hyp_url=http://127.0.0.1:$port
 
 # node_exporter refuses more than --web.max-requests (40) parallel scrapes with a fast 503;

@@ -110,7 +110,11 @@ t0=$SECONDS
 
 # --- daemon --------------------------------------------------------------------------------
 # Default settings, but room for the 1,000 clients and the stalled one.
-bench_start_hyperiond "$daemon" "$work" --live-max-clients 2000
+# Every client comes from 127.0.0.1 and opens 100 connections at a time: the per-address, total
+# and not-yet-authenticated connection limits (32, 256 and 64 by default, against floods) are
+# raised with the client limit.
+bench_start_hyperiond "$daemon" "$work" --live-max-clients 2000 --http-max-connections 2100 \
+  --http-max-connections-per-address 2100 --http-max-unauthenticated-connections 2100
 url=http://127.0.0.1:$port
 for ((i = 0; i < 100; i++)); do
   curl -sf -m 2 -o /dev/null "$url/healthz" && break
@@ -128,7 +132,7 @@ log "hyperiond on $url; $(count_processes) processes on the machine"
   echo "| memory | $(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) |"
   echo "| kernel | $(uname -sr); tcp_wmem $(sysctl -n net.ipv4.tcp_wmem 2>/dev/null | tr '\t' ' ') |"
   echo "| processes | $(count_processes) |"
-  echo "| daemon | $("$daemon" --version 2>&1 | head -1) (release preset), default intervals, --live-max-clients 2000 |"
+  echo "| daemon | $("$daemon" --version 2>&1 | head -1) (release preset), default intervals, --live-max-clients 2000, --http-max-connections, --http-max-connections-per-address and --http-max-unauthenticated-connections 2100 |"
   echo "| client | $("$py" --version 2>&1), websockets $("$py" -c 'import websockets; print(websockets.__version__)'), ${client_procs} process(es), ${clients} connections opened ${ramp} at a time |"
   echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC'), load average before: $(cut -d' ' -f1-3 /proc/loadavg) |"
 } >"$work/meta.txt"

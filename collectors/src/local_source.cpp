@@ -272,8 +272,9 @@ bool LocalSource::read_entry(ProcEntry& e, std::int32_t pid, bool with_strings, 
 
 std::optional<std::int32_t> LocalSource::read_last_pid() {
   if (!listing_shortcut_) return std::nullopt;
-  std::string buf;
-  if (!read_kernel_file(join(paths_.proc, "loadavg"), buf)) return std::nullopt;
+  if (loadavg_path_.empty()) loadavg_path_ = join(paths_.proc, "loadavg");
+  std::string& buf = loadavg_buf_;  // kept: no allocation per walk
+  if (!read_kernel_file(loadavg_path_, buf)) return std::nullopt;
   // "0.00 0.01 0.05 1/123 4567": the last field is the PID allocated last in our namespace.
   const auto space = buf.find_last_of(' ', buf.find_last_not_of(" \n"));
   if (space == std::string::npos) return std::nullopt;

@@ -3,7 +3,8 @@
 #include <string>
 
 #include <catch2/catch.hpp>
-#include <zlib.h>
+
+#include "gunzip.hpp"
 
 using namespace hyperion::web;
 
@@ -28,20 +29,6 @@ std::string header(const HttpResponse& r, std::string_view name) {
   return {};
 }
 
-std::string gunzip(std::string_view in) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  std::string out(in.size() * 20 + 1024, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
-  REQUIRE(rc == Z_STREAM_END);
-  return out;
-}
 
 // The script and stylesheet the page names: "assets/main-XXXX.js".
 std::string referenced(std::string_view html, std::string_view suffix) {
@@ -90,11 +77,11 @@ TEST_CASE("Dashboard: gzip when accepted, the same bytes once inflated", "[web][
   REQUIRE(header(zipped, "Content-Encoding") == "gzip");
   CHECK(header(plain, "Content-Encoding").empty());
   CHECK(header(zipped, "Vary") == "Accept-Encoding");
-  CHECK(gunzip(zipped.payload()) == plain.payload());
+  CHECK(hyperion::test::gunzip(zipped.payload()) == plain.payload());
   CHECK(header(get(router, "/", {{"accept-encoding", "gzip;q=0"}}), "Content-Encoding").empty());
   for (const auto& a : embedded_assets()) {
     INFO(a.path);
-    if (!a.gzip_body.empty()) CHECK(gunzip(a.gzip_body) == a.body);
+    if (!a.gzip_body.empty()) CHECK(hyperion::test::gunzip(a.gzip_body) == a.body);
     CHECK(a.gzip_body.size() < a.body.size());
   }
 }

@@ -1,7 +1,8 @@
 // The steps the HTTP session calls (web/src/steps), each on its own, without a connection.
-#include <zlib.h>
 
 #include <catch2/catch.hpp>
+
+#include "gunzip.hpp"
 #include <nlohmann/json.hpp>
 
 #include "steps/compression.hpp"
@@ -40,20 +41,6 @@ HttpRequest request_as(std::optional<Role> role, bool must_change = false) {
 
 std::string problem_type(const HttpResponse& r) { return nlohmann::json::parse(r.body).value("type", ""); }
 
-std::string gunzip(const std::string& in) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  std::string out(1 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
-  REQUIRE(rc == Z_STREAM_END);
-  return out;
-}
 
 }  // namespace
 
@@ -153,7 +140,7 @@ TEST_CASE("compression: only what is worth it, and one gzip per shared body", "[
   const auto body = std::make_shared<const std::string>(std::string(4000, 'x') + "{\"a\":1}");
   GzipCache cache(2);
   const auto first = cache.get(body);
-  CHECK(gunzip(*first) == *body);
+  CHECK(hyperion::test::gunzip(*first) == *body);
   CHECK(cache.get(body) == first);  // the same object: compressed once
   auto other = std::make_shared<const std::string>("other body");
   CHECK(cache.get(other) != first);

@@ -168,6 +168,7 @@ class LocalSource final : public PathSource {
   std::int32_t previous_last_pid_ = 0;
   std::size_t transient_processes_last_ = 0;
   std::size_t partial_listings_ = 0;
+  std::string loadavg_path_, loadavg_buf_;
   std::int32_t self_pid_ = 0;
   std::vector<char> dirent_buf_;          // for the /proc listing
   std::vector<char> dirent_buf_scratch_;  // for per-process directories
