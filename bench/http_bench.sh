@@ -54,20 +54,8 @@ done
   { echo "http_bench: glances -w needs python3-bottle: apt-get install python3-bottle" >&2; exit 1; }
 ((perf == 0)) || command -v perf >/dev/null || { echo "http_bench: perf is missing" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/hyperion-http-bench.XXXXXX)
-started=()
-cleanup() {
-  if ((${#started[@]})); then
-    kill "${started[@]}" 2>/dev/null || true
-    wait "${started[@]}" 2>/dev/null || true
-  fi
-  if [[ -n $keep ]]; then mkdir -p "$keep" && cp -r "$work"/. "$keep"/ || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "http_bench: stopped" >&2; exit 130' INT TERM
-
 . bench/lib.sh  # after the cd to the repository root
+bench_scratch http-bench "$keep"
 
 
 

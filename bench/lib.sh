@@ -1,7 +1,31 @@
-# Shared helpers of the benchmark scripts (sourced). A script that calls spawn_to keeps the
-# PIDs it started in its own `started` array and kills them in its EXIT trap.
+# Shared helpers of the benchmark scripts (sourced). A script calls bench_scratch first: every
+# PID it starts goes into `started`, and the clean-up kills them on exit.
 
 log() { echo "== $*" >&2; }
+
+# bench_scratch NAME [KEEP]: `started` empty; with a NAME, a scratch directory in $work
+# (/tmp/hyperion-NAME.XXXXXX). On exit every PID in `started` is killed and waited for, $work
+# is copied to KEEP when one is given, and removed. INT and TERM end the script with 130,
+# which runs the same clean-up.
+bench_scratch() {
+  started=()
+  work=
+  bench_name=$1
+  bench_keep=${2:-}
+  if [[ -n $bench_name ]]; then work=$(mktemp -d "/tmp/hyperion-$bench_name.XXXXXX"); fi
+  trap bench_cleanup EXIT
+  trap 'echo "${bench_name:-bench}: stopped" >&2; exit 130' INT TERM
+}
+bench_cleanup() {
+  if ((${#started[@]})); then
+    kill "${started[@]}" 2>/dev/null || true
+    wait "${started[@]}" 2>/dev/null || true
+  fi
+  if [[ -n $work ]]; then
+    if [[ -n $bench_keep ]]; then { mkdir -p "$bench_keep" && cp -r "$work"/. "$bench_keep"/; } || true; fi
+    rm -rf "$work"
+  fi
+}
 
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 

@@ -54,20 +54,8 @@ done
 # One descriptor per client socket, in this shell's children (the daemon raises its own).
 ulimit -n 4096 2>/dev/null || { echo "live_bench: cannot raise RLIMIT_NOFILE to 4096 (hard limit $(ulimit -Hn))" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/hyperion-live-bench.XXXXXX)
-started=()
-cleanup() {
-  if ((${#started[@]})); then
-    kill "${started[@]}" 2>/dev/null || true
-    wait "${started[@]}" 2>/dev/null || true
-  fi
-  if [[ -n $keep ]]; then { mkdir -p "$keep" && cp -r "$work"/. "$keep"/; } || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "live_bench: stopped" >&2; exit 130' INT TERM
-
 . bench/lib.sh  # after the cd to the repository root
+bench_scratch live-bench "$keep"
 now() { date +%s.%N; }
 sleep_until() { local d; d=$(awk -v t="$1" -v n="$(now)" 'BEGIN { d = t - n; printf "%.3f", (d > 0 ? d : 0) }'); sleep "$d"; }
 

@@ -19,17 +19,8 @@ low=${HYPERION_BENCH_LOW_PROCESSES:-100}
 jobs=${HYPERION_BENCH_JOBS:-2}
 bench=build/release/bench/collect_bench
 
-started=()
-cleanup() {
-  if ((${#started[@]})); then
-    kill "${started[@]}" 2>/dev/null || true
-    wait "${started[@]}" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 . bench/lib.sh  # after the cd to the repository root
+bench_scratch ""
 SPAWN_SECONDS=300
 
 

@@ -85,20 +85,8 @@ default_deadline=$((rounds * 4 * phase_cost + 60))
 ((families == 0)) || default_deadline=$((default_deadline + fam_rounds * 14 * (warmup + fam_seconds + 10)))
 deadline=${SIDE_BY_SIDE_DEADLINE:-$default_deadline}
 
-work=$(mktemp -d /tmp/hyperion-side-by-side.XXXXXX)
-started=()   # every PID this script started and has not stopped yet
-cleanup() {
-  if ((${#started[@]})); then
-    kill "${started[@]}" 2>/dev/null || true
-    wait "${started[@]}" 2>/dev/null || true
-  fi
-  if [[ -n $keep ]]; then mkdir -p "$keep" && cp -r "$work"/. "$keep"/ || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "side_by_side: stopped" >&2; exit 130' INT TERM
-
 . bench/lib.sh  # after the cd to the repository root
+bench_scratch side-by-side "$keep"   # `started`: every PID this script started and has not stopped yet
 SPAWN_SECONDS=$((deadline + 120))   # the sleeping processes outlive the run; the trap kills them
 
 # Stops the PIDs in "$@" (SIGTERM, then waits) and drops them from `started`.

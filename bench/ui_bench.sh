@@ -28,13 +28,7 @@ node -e '
   console.log(`| **total** | ${raw} (${(raw / 1024).toFixed(1)} KiB) | **${gz} (${(gz / 1024).toFixed(1)} KiB)** |\n`);
 ' "$PWD/build/release/web/ui/dist/manifest.json"
 
-work=$(mktemp -d /tmp/hyperion-ui-bench.XXXXXX)
-started=()
-cleanup() {
-  if ((${#started[@]})); then kill "${started[@]}" 2>/dev/null || true; wait "${started[@]}" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_scratch ui-bench
 bench_start_hyperiond "$daemon" "$work"
 sleep 2  # the first samples, so that the page's first frame carries CPU usage
 log "loading the page $runs times, cold and warm"
