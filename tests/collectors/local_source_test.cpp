@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 #include <string>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -26,6 +27,22 @@ std::uint64_t inode_of(int fd) {
   struct stat st {};
   REQUIRE(::fstat(fd, &st) == 0);
   return st.st_ino;
+}
+
+// A child that sleeps until the returned descriptor is closed, then exits.
+std::pair<pid_t, int> child_until_released() {
+  int go[2];
+  REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(go[1]);
+    char c = 0;
+    (void)::read(go[0], &c, 1);
+    ::_exit(0);
+  }
+  ::close(go[0]);
+  return {child, go[1]};
 }
 
 int listening_socket() {
@@ -248,21 +265,11 @@ TEST_CASE("LocalSource: kernel files are kept open and read afresh; a kept file 
   REQUIRE(src.read_root("etc/passwd", buf));
   CHECK(src.kept_files() == kept);
 
-  int go[2];
-  REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(go[1]);
-    char c = 0;
-    (void)::read(go[0], &c, 1);
-    ::_exit(0);
-  }
-  ::close(go[0]);
+  const auto [child, release] = child_until_released();
   const auto stat_path = std::to_string(child) + "/stat";
   REQUIRE(src.read_proc(stat_path, buf));
   CHECK(src.kept_files() == kept + 1);
-  ::close(go[1]);  // the child exits
+  ::close(release);  // the child exits
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
   CHECK_FALSE(src.read_proc(stat_path, buf));  // ESRCH from the kept descriptor, then ENOENT
@@ -292,21 +299,11 @@ TEST_CASE("LocalSource: between full listings /proc is listed from the last PID 
   CHECK(second.has(::getpid()));
   CHECK(second.has(1));
 
-  int go[2];
-  REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(go[1]);
-    char c = 0;
-    (void)::read(go[0], &c, 1);
-    ::_exit(0);
-  }
-  ::close(go[0]);
+  const auto [child, release] = child_until_released();
   Pids with_child;
   src.for_each_process(with_child);
   CHECK(with_child.has(child));
-  ::close(go[1]);
+  ::close(release);
   REQUIRE(::waitpid(child, nullptr, 0) == child);
   Pids without;
   src.for_each_process(without);
