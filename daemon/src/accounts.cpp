@@ -2,6 +2,7 @@
 #include "hyperion/daemon/clock.hpp"
 
 #include "hyperion/auth/schema.hpp"
+#include "hyperion/history/store.hpp"
 
 #include <sys/stat.h>
 #include <termios.h>
@@ -105,7 +106,29 @@ std::unique_ptr<Accounts> open_accounts(const Config& config) {
                                          db_file.string()));
   }
   auto db = storage::Database::open(db_file);
-  const std::array modules{auth::schema(), storage::audit_schema()};
+  // A file that is SQLite but not ours (tables, none of which hyperiond makes) is refused:
+  // hyperiond would add its tables to another program's database.
+  {
+    auto s = db.prepare(
+        "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'), "
+        "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'schema_versions'))");
+    s.step();
+    if (s.int64(0) > 0 && s.int64(1) == 0) {
+      throw std::runtime_error(fmt::format("{} is an SQLite database of another program (it has none of hyperiond's "
+                                           "tables): give hyperiond a data directory of its own",
+                                           db_file.string()));
+    }
+  }
+  {
+    auto s = db.prepare("PRAGMA quick_check(1)");
+    s.step();
+    if (s.text(0) != "ok") {
+      throw std::runtime_error(fmt::format("{} is damaged ({}): restore it from a backup, or move it away to start "
+                                           "afresh; hyperiond does not replace it",
+                                           db_file.string(), s.text(0)));
+    }
+  }
+  const std::array modules{auth::schema(), storage::audit_schema(), history::history_schema()};
   storage::migrate(db, modules);
   // secrets.key seals TOTP secrets and keys the hashes of API tokens, refresh tokens and
   // recovery codes. A new key would make all of them fail (TOTP users locked out with a 500):

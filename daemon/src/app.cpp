@@ -16,6 +16,7 @@
 #include "hyperion/collectors/tree_source.hpp"
 #include "hyperion/daemon/accounts.hpp"
 #include "hyperion/daemon/clock.hpp"
+#include "hyperion/history/writer.hpp"
 #include "hyperion/storage/executor.hpp"
 #include "hyperion/web/api.hpp"
 #include "hyperion/web/auth_api.hpp"
@@ -93,6 +94,14 @@ struct App::Parts {
   web::Router router;
   std::unique_ptr<web::HttpServer> server;
   std::unique_ptr<LiveSink> live_sink;
+  // The history: the store (its open chunks in memory), the process lists, the writer on the
+  // bus, and the reader: a connection of its own on a thread of its own (the "history" lane),
+  // so that queries never wait behind the database thread's password hashes.
+  std::unique_ptr<history::HistoryStore> history;
+  history::ProcessHistory process_history;
+  std::unique_ptr<history::HistoryWriter> history_writer;
+  std::optional<storage::Database> history_reader;
+  std::unique_ptr<storage::Executor> history_lane;
   double start_time = 0;
   Clock::time_point next_prune = Clock::now();
 };
@@ -166,6 +175,26 @@ int App::start() {
   }
   p.bus.attach(p.hosts);
 
+  if (config.history.enabled) {
+    try {
+      p.history = std::make_unique<history::HistoryStore>(config.history, [this](int level, const std::string& m) {
+        if (level == 0) log_.error("{}", m);
+        else if (level == 1) log_.warn("{}", m);
+        else log_.info("{}", m);
+      });
+      p.history->open(p.accounts->db);
+      p.history_reader.emplace(storage::Database::open(p.accounts->db.path()));
+    } catch (const std::exception& e) {
+      log_.error("history: {}", e.what());
+      return 1;
+    }
+    p.history_lane = std::make_unique<storage::Executor>(
+        *p.history_reader, [this](const std::string& e) { log_.error("history query: {}", e); });
+    p.history_writer = std::make_unique<history::HistoryWriter>(*p.history, p.process_history, *p.database,
+                                                                p.accounts->db);
+    p.bus.attach(*p.history_writer);
+  }
+
   web::ApiContext ctx;
   ctx.snapshot = [&latest = p.latest](std::string_view host) { return latest.get(host); };
   ctx.hosts = [&hosts = p.hosts] { return hosts.ids(); };
@@ -178,6 +207,13 @@ int App::start() {
     if (silent > 10'000) return fmt::format("the database worker has not answered for {} s", silent / 1000);
     return std::nullopt;
   };
+  if (p.history) {
+    auto access = std::make_shared<web::HistoryAccess>();
+    access->store = p.history.get();
+    access->processes = &p.process_history;
+    access->reader = &*p.history_reader;
+    ctx.history = std::move(access);
+  }
   web::register_api(p.router, ctx);
   web::register_dashboard(p.router);
   web::register_auth_api(p.router, auth, web::AuthApiOptions{.secure_cookies = !config.tls.certificate.empty()});
@@ -201,6 +237,9 @@ int App::start() {
                                                web::server_limits(config.http, config.live, config.listen_host));
   auto& server = *p.server;
   server.set_blocking_executor([&database = *p.database](std::function<void()> job) { database.post(std::move(job)); });
+  if (p.history_lane) {
+    server.set_lane_executor("history", [&lane = *p.history_lane](std::function<void()> job) { lane.post(std::move(job)); });
+  }
   server.require_auth(auth);
   server.set_error_log([this](const std::string& message) { log_.error("http: {}", message); });
   if (!config.tls.certificate.empty()) {
@@ -222,6 +261,7 @@ int App::start() {
     return 1;
   }
   p.database->start();
+  if (p.history_lane) p.history_lane->start();
   p.bus.start();
   for (auto& loop : p.loops) loop->start();
   server.start();
@@ -256,6 +296,7 @@ void App::reload(const Config& fresh, const std::string& source) {
 void App::upkeep() {
   Parts& p = *parts_;
   if (!running_) return;
+  if (p.history_writer) p.history_writer->tick(wall_ms());
   const bool prune = Clock::now() >= p.next_prune;
   if (prune) p.next_prune = Clock::now() + 60s;
   p.database->post([&auth = p.accounts->auth, &log = log_, health = p.db_health, prune] {
@@ -285,7 +326,9 @@ void App::stop() {
   if (p.server && running_) p.server->shutdown(config_.http.shutdown_grace);
   for (auto& loop : p.loops) loop->stop();
   p.bus.stop();
+  if (p.history_lane) p.history_lane->stop();
   if (p.database) {
+    if (running_ && p.history_writer) p.history_writer->flush();  // what the last batch did not write
     if (running_) {
       // Failures reach the log through the executor.
       p.database->post([&auth = p.accounts->auth] { auth.flush_audit(); });

@@ -5,9 +5,10 @@
 // (service.cpp) only waits for signals and calls it.
 //
 //   sources -> SamplingLoop (one per host) -> Bus -> sinks: latest cache (REST, /metrics),
-//                                                     host registry, live hub
+//                                                     host registry, history writer, live hub
 //   HttpServer (its own thread) -> routes -> the latest cache; blocking routes -> database
-//   storage::Executor (the database's one thread): accounts, the audit log, upkeep
+//   storage::Executor (the database's one thread): accounts, the audit log, upkeep, history writes
+//   storage::Executor "history" (a reader connection): history queries
 
 #include <chrono>
 #include <cstdint>

@@ -117,12 +117,21 @@ Database::Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std
 
 Database Database::open(const std::filesystem::path& file) {
   // Create the file ourselves, 0600, so that SQLite never makes it world-readable: it holds
-  // password hashes and token hashes.
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw StorageError(SQLITE_CANTOPEN, fmt::format("cannot open database {}: {}", file.string(), std::strerror(errno)));
+  // password hashes and token hashes. Only when it does not exist: closing a descriptor of a
+  // file drops every POSIX lock this process holds on it, those of another connection to it
+  // included, and SQLite's WAL locking would then let another process delete the WAL under
+  // that connection.
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    if (errno != ENOENT) {
+      throw StorageError(SQLITE_CANTOPEN, fmt::format("cannot open database {}: {}", file.string(), std::strerror(errno)));
+    }
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      throw StorageError(SQLITE_CANTOPEN, fmt::format("cannot create database {}: {}", file.string(), std::strerror(errno)));
+    }
+    if (fd >= 0) ::close(fd);
   }
-  ::close(fd);
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db(raw, file);
@@ -130,7 +139,14 @@ Database Database::open(const std::filesystem::path& file) {
     throw StorageError(rc, fmt::format("cannot open database {}: {}", file.string(),
                                        raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
-  db.configure();
+  try {
+    db.configure();
+  } catch (const StorageError& e) {
+    // "file is not a database": say which file, and that it is left as it is.
+    throw StorageError(e.code(), fmt::format("database {} cannot be used: {} (not an SQLite database, or damaged): "
+                                             "restore it from a backup or move it away; it is left as it is",
+                                             file.string(), e.what()));
+  }
   return db;
 }
 

@@ -112,6 +112,20 @@ inline std::map<std::string, std::string> custom_values() {
       {"live.max_unauthenticated_clients", "4"},
       {"audit.retention", "30d"},
       {"audit.max_rows", "5000"},
+      {"history.enabled", "false"},
+      {"history.batch_interval", "10s"},
+      {"history.chunk_span", "1h"},
+      {"history.raw_retention", "2d"},
+      {"history.minute_retention", "30d"},
+      {"history.hour_retention", "365d"},
+      {"history.max_bytes", "256MiB"},
+      {"history.max_series", "500"},
+      {"history.processes_interval", "5m"},
+      {"history.processes_top", "5"},
+      {"history.processes_cmdline_bytes", "100"},
+      {"history.processes_retention", "30d"},
+      {"history.max_points", "1000"},
+      {"history.max_query_series", "50"},
   };
 }
 
@@ -172,6 +186,20 @@ inline Config custom_config() {
   c.live.max_unauthenticated_clients = 4;
   c.audit.retention = 30 * 24h;
   c.audit.max_rows = 5000;
+  c.history.enabled = false;
+  c.history.batch_interval = 10s;
+  c.history.chunk_span = 1h;
+  c.history.raw_retention = 2 * 24h;
+  c.history.minute_retention = 30 * 24h;
+  c.history.hour_retention = 365 * 24h;
+  c.history.max_bytes = 256ull << 20;
+  c.history.max_series = 500;
+  c.history.processes_interval = 5min;
+  c.history.processes_top = 5;
+  c.history.processes_cmdline_bytes = 100;
+  c.history.processes_retention = 30 * 24h;
+  c.history.max_points = 1000;
+  c.history.max_query_series = 50;
   return c;
 }
 

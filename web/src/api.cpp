@@ -15,6 +15,7 @@ void register_api(Router& router, ApiContext context) {
   routes::register_hosts_routes(router, ctx, [&ctx](Router& r, const FamilyView& view) {
     routes::register_process_routes(r, ctx, view);
   });
+  routes::register_history_routes(router, ctx);
   router.add({"GET", "/api/v1/live",
               "Live data over a WebSocket: subscribe to topics hosts/{host}/{family} (see docs/LIVE.md); a plain GET "
               "answers 426",

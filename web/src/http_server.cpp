@@ -247,7 +247,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // A blocking handler: run on the worker thread, answered back on this connection's thread.
   void run_on_worker(const Route& route, RouteParams params, HttpRequest hr, unsigned version, bool keep_alive,
                      bool head, bool gzip_ok) {
-    server_.post_blocking([self = this->shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
+    server_.post_blocking(route.lane, [self = this->shared_from_this(), &route, params = std::move(params), hr = std::move(hr),
                            version, keep_alive, head, gzip_ok]() mutable {
       auto r = call_handler(route, hr, params, self->server_.error_log);
       asio::post(self->stream_.get_executor(), [self, &route, r = std::move(r), method = std::move(hr.method), version,
@@ -553,13 +553,16 @@ void HttpServer::use_tls(const std::string& certificate_file, const std::string&
 
 bool HttpServer::tls() const noexcept { return impl_->tls_enabled; }
 
-void HttpServer::Impl::post_blocking(std::function<void()> fn) {
+void HttpServer::Impl::post_blocking(const std::string& lane, std::function<void()> fn) {
+  if (!lane.empty()) {
+    if (const auto it = lanes.find(lane); it != lanes.end()) return it->second(std::move(fn));
+  }
   if (blocking_executor) return blocking_executor(std::move(fn));
   asio::post(worker, std::move(fn));
 }
 
 void HttpServer::run_blocking(std::function<void()> fn) {
-  impl_->post_blocking([fn = std::move(fn)] {
+  impl_->post_blocking({}, [fn = std::move(fn)] {
     try {
       fn();
     } catch (const std::exception&) {
@@ -570,6 +573,10 @@ void HttpServer::run_blocking(std::function<void()> fn) {
 
 void HttpServer::set_blocking_executor(std::function<void(std::function<void()>)> post) {
   impl_->blocking_executor = std::move(post);
+}
+
+void HttpServer::set_lane_executor(const std::string& lane, std::function<void(std::function<void()>)> post) {
+  impl_->lanes[lane] = std::move(post);
 }
 
 void HttpServer::start() {

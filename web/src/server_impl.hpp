@@ -116,7 +116,8 @@ struct HttpServer::Impl {
   // Where blocking handlers run instead of `worker`, when the owner gives one (the database's
   // thread); the server then starts no worker thread of its own.
   std::function<void(std::function<void()>)> blocking_executor;
-  void post_blocking(std::function<void()> fn);
+  std::map<std::string, std::function<void(std::function<void()>)>> lanes;  // Route::lane -> executor
+  void post_blocking(const std::string& lane, std::function<void()> fn);
   asio::executor_work_guard<asio::io_context::executor_type> worker_guard{worker.get_executor()};
   std::thread worker_thread;
 

@@ -27,6 +27,10 @@ void register_hosts_routes(Router& router, std::shared_ptr<const ApiContext> con
 // and paged, and /processes/{pid}) and sockets (/sockets, filtered). Other views: nothing.
 void register_process_routes(Router& router, std::shared_ptr<const ApiContext> context, const FamilyView& view);
 
+// routes/history.cpp: /api/v1/hosts/{host}/history, .../history/processes and
+// .../history/catalog (viewer), when the context has a history; run on the "history" lane.
+void register_history_routes(Router& router, std::shared_ptr<const ApiContext> context);
+
 // routes/auth.cpp: /api/v1/auth/...: sessions (login, refresh, logout, me, password), the
 // second factor (totp) and API tokens.
 void register_auth_routes(Router& router, auth::AuthService& auth, AuthApiOptions options);

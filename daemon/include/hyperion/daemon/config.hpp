@@ -18,6 +18,7 @@
 #include "hyperion/collectors/collector.hpp"
 #include "hyperion/collectors/snapshot.hpp"
 #include "hyperion/auth/settings.hpp"
+#include "hyperion/history/settings.hpp"
 #include "hyperion/storage/audit_settings.hpp"
 #include "hyperion/web/settings.hpp"
 
@@ -66,6 +67,7 @@ struct Config {
   web::LiveSettings live;
   auth::AuthSettings auth;
   storage::AuditSettings audit;
+  history::HistorySettings history;
   web::TlsSettings tls;
 
   bool operator==(const Config&) const = default;

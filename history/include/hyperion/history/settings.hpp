@@ -28,7 +28,7 @@ struct HistorySettings {
   std::chrono::milliseconds processes_interval{60'000};
   std::uint32_t processes_top = 10;
   std::uint32_t processes_cmdline_bytes = 256;
-  std::chrono::milliseconds processes_retention{90LL * 24 * 3600'000};
+  std::chrono::milliseconds processes_retention{365LL * 24 * 3600'000};
   // Queries: points per series and series per query at most.
   std::uint32_t max_points = 5'000;
   std::uint32_t max_query_series = 200;

@@ -11,7 +11,7 @@ namespace hyperion::storage {
 
 struct AuditSettings {
   std::chrono::milliseconds aggregate_window{60'000};  // repeated events: one row per window
-  std::chrono::milliseconds retention{180LL * 24 * 3600 * 1000};
+  std::chrono::milliseconds retention{365LL * 24 * 3600 * 1000};
   std::uint32_t max_rows = 1'000'000;
   // Over max_rows, unsuccessful rows of this action go first (a flood of failed logins must
   // never push out real events), then the oldest of the rest.

@@ -12,9 +12,19 @@
 
 #include "hyperion/collectors/hosts.hpp"
 #include "hyperion/collectors/snapshot.hpp"
+#include "hyperion/history/processes.hpp"
+#include "hyperion/history/store.hpp"
 #include "hyperion/web/router.hpp"
 
 namespace hyperion::web {
+
+// The history's parts the routes read: the store, the process lists, and the reader's own
+// connection (used only on the "history" lane's thread).
+struct HistoryAccess {
+  const history::HistoryStore* store = nullptr;
+  const history::ProcessHistory* processes = nullptr;
+  storage::Database* reader = nullptr;
+};
 
 struct ApiContext {
   // The latest snapshot of a host, or null when the host is unknown or has none yet.
@@ -29,6 +39,8 @@ struct ApiContext {
   std::int64_t stale_after_ms = 10'000;
   // What is wrong with the daemon's storage, for /healthz; nullopt (or unset) when healthy.
   std::function<std::optional<std::string>()> health_problem;
+  // The history; unset: no history routes.
+  std::shared_ptr<const HistoryAccess> history;
 };
 
 // Registers every /api/v1 route, /healthz and /api/v1/openapi.json.

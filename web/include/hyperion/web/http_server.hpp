@@ -84,6 +84,8 @@ class HttpServer {
   // thread that owns the database) instead of the server's own worker thread. The executor must
   // run what was posted until the server is shut down. Call before start().
   void set_blocking_executor(std::function<void(std::function<void()>)> post);
+  // Blocking routes of this lane (Route::lane) run through `post` instead. Call before start().
+  void set_lane_executor(const std::string& lane, std::function<void(std::function<void()>)> post);
 
   // Which hosts live topics may name ("hosts/HOST/..."); without it, any host that has
   // published a snapshot. Called on the server's thread. Call before start().

@@ -39,6 +39,10 @@ struct Route {
   // Runs on the server's worker thread, not the network thread: the handler blocks (the
   // database, a password hash). One at a time, in arrival order.
   bool blocking = false;
+  // For a blocking route: the executor it runs on (HttpServer::set_lane_executor), so that a
+  // slow kind of work (history queries) never waits behind another (password hashes). Empty,
+  // or a lane without an executor: the blocking executor.
+  std::string lane{};
   // Usable by a user who must change their password first (the rest answer 403 until then).
   bool before_password_change = false;
   // The family view (families.hpp) whose envelope the route answers with; empty: none. The
