@@ -8,6 +8,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -105,20 +106,19 @@ std::unique_ptr<Accounts> open_accounts(const Config& config) {
                                          "to start afresh with no accounts",
                                          db_file.string()));
   }
-  auto db = storage::Database::open(db_file);
-  // A file that is SQLite but not ours (tables, none of which hyperiond makes) is refused:
-  // hyperiond would add its tables to another program's database.
-  {
-    auto s = db.prepare(
-        "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'), "
-        "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'schema_versions'))");
-    s.step();
-    if (s.int64(0) > 0 && s.int64(1) == 0) {
+  // A file that is SQLite but not ours (tables, none of which hyperiond makes) is refused, and
+  // read without a byte changed: hyperiond would add its tables to another program's database.
+  if (std::filesystem::exists(db_file, ec)) {
+    const auto tables = storage::Database::tables_of(db_file);
+    const auto ours = [](const std::string& t) { return t == "users" || t == "schema_versions"; };
+    if (!tables.empty() && std::none_of(tables.begin(), tables.end(), ours)) {
       throw std::runtime_error(fmt::format("{} is an SQLite database of another program (it has none of hyperiond's "
-                                           "tables): give hyperiond a data directory of its own",
+                                           "tables): give hyperiond a data directory of its own; the file is left as "
+                                           "it is",
                                            db_file.string()));
     }
   }
+  auto db = storage::Database::open(db_file);
   {
     auto s = db.prepare("PRAGMA quick_check(1)");
     s.step();

@@ -209,7 +209,7 @@ constexpr auto kSettingsAfterIntervals = std::to_array<Setting>({
      .help = "how often new samples are committed to the database; a crash loses at most this much",
      .field = +[](Config& c) -> auto& { return c.history.batch_interval; }},
     {.key = "history.chunk_span", .flag = "--history-chunk-span", .env = "HYPERION_HISTORY_CHUNK_SPAN",
-     .kind = Kind::duration, .metavar = "DURATION", .default_text = "30m", .min = kMinute, .max = 6 * kHour,
+     .kind = Kind::duration, .metavar = "DURATION", .default_text = "30m", .min = 10 * kSecond, .max = 6 * kHour,
      .help = "raw samples are sealed into compressed chunks at these boundaries of the clock",
      .field = +[](Config& c) -> auto& { return c.history.chunk_span; }},
     {.key = "history.raw_retention", .flag = "--history-raw-retention", .env = "HYPERION_HISTORY_RAW_RETENTION",

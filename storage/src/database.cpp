@@ -150,6 +150,30 @@ Database Database::open(const std::filesystem::path& file) {
   return db;
 }
 
+std::vector<std::string> Database::tables_of(const std::filesystem::path& file) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<sqlite3, Closer> db(raw);
+  const auto fail = [&](int code) {
+    return StorageError(code, fmt::format("database {} cannot be used: {} (not an SQLite database, or damaged): "
+                                          "restore it from a backup or move it away; it is left as it is",
+                                          file.string(), raw ? sqlite3_errmsg(raw) : sqlite3_errstr(code)));
+  };
+  if (rc != SQLITE_OK) throw fail(rc);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(raw, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &stmt, nullptr) != SQLITE_OK) {
+    throw fail(sqlite3_extended_errcode(raw));
+  }
+  std::vector<std::string> tables;
+  int step = SQLITE_ROW;
+  while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  if (step != SQLITE_DONE) throw fail(sqlite3_extended_errcode(raw));
+  return tables;
+}
+
 Database Database::in_memory() {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -1,8 +1,6 @@
 #include "hyperion/storage/database.hpp"
 
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <fstream>
@@ -221,36 +219,4 @@ TEST_CASE("Database: a second connection (another process's) reads while the fir
   writer.exec("COMMIT");
   REQUIRE(s.step());
   CHECK(s.int64(0) == 1);
-}
-
-TEST_CASE("Database: a second connection in this process does not drop the first one's locks", "[storage][database]") {
-  // Closing any descriptor of a file drops every POSIX lock the process holds on it. When
-  // Database::open closed one, another process closing its connection found no reader, and
-  // checkpointed and deleted the WAL that the first connection went on writing into: those
-  // writes were lost.
-  hyperion::test::TempDir dir;
-  const auto file = dir / "two.db";
-  auto first = Database::open(file);
-  first.exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)");
-  auto second = Database::open(file);
-  const pid_t child = fork();
-  if (child == 0) {
-    // Another process (the `hyperiond user` commands) opens the file and closes it.
-    try {
-      auto other = Database::open(file);
-      other.exec("INSERT INTO t VALUES (2)");
-    } catch (...) {
-      _exit(1);
-    }
-    _exit(0);
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
-  CHECK(std::filesystem::exists(dir / "two.db-wal"));
-  first.exec("INSERT INTO t VALUES (3)");
-  auto s = second.prepare("SELECT count(*) FROM t");
-  s.step();
-  CHECK(s.int64(0) == 3);
 }

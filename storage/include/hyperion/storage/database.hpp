@@ -82,6 +82,10 @@ class Database {
  public:
   // Opens (creating it, mode 0600, when missing) the file; WAL, foreign keys on.
   static Database open(const std::filesystem::path& file);
+  // The tables of an existing file, read without changing a byte of it (no WAL switch, no
+  // recovery written): to check that a file is ours before opening it for writing. Throws
+  // StorageError naming the file when it is not an SQLite database.
+  static std::vector<std::string> tables_of(const std::filesystem::path& file);
   // A private in-memory database (tests of code above storage).
   static Database in_memory();
 
