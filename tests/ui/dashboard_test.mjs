@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { Daemon, addUser, check, launch, login, openPage, screenshotPath, sleep, until, user } from './harness.mjs';
 
-const pages = ['overview', 'processes', 'network', 'disks', 'containers', 'profile', 'admin'];
+const pages = ['overview', 'processes', 'network', 'disks', 'containers', 'history', 'profile', 'admin'];
 
 async function waitForLive(page) {
   await page.waitForSelector('[data-connection="open"]', { timeout: 10000 });
@@ -410,6 +410,86 @@ const cases = {
     }
   },
 
+  // The History page: a chart of recorded data with min-max bands, a shareable URL, drag to
+  // zoom (a finer range re-queried), a click that lists the processes of that time, and the
+  // metric picker.
+  async history({ browser }) {
+    const daemon = await Daemon.start(0, null, ['--history-processes-interval', '5s', '--history-batch-interval', '1s']);
+    try {
+      await sleep(12000); // samples and two process lists
+      const page = await openPage(browser, { width: 1280, height: 900 });
+      const busy = encodeURIComponent('cpu.percent{cpu="all",mode="busy"}');
+      await signedIn(page, daemon, `#/history?m=${busy}&m=memory.used_bytes&from=-20s&to=now`);
+      await until('the percent chart', async () => (await chartPoints(page, 'History percent')) > 0);
+      check((await page.$('[data-chart="History percent"] canvas')) !== null, 'the chart draws on a canvas');
+      check((await page.$('[data-chart="History bytes"] canvas')) !== null, 'memory has its own chart (another unit)');
+      check(/raw/.test(await page.textContent('[data-field="tier"]')), 'twenty seconds come from the raw tier');
+      const legend = await page.textContent('[data-chart="History percent"] .u-legend');
+      check(/max/.test(legend) && /min/.test(legend), `the band's min and max are in the legend: ${legend}`);
+      // Drag across the right half: the range becomes two numbers (Unix ms) and the chart is re-queried.
+      const box = await page.$eval('[data-chart="History percent"] .u-over', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+      await page.mouse.move(box.x + box.w * 0.55, box.y + box.h / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.w * 0.8, box.y + box.h / 2, { steps: 8 });
+      await page.mouse.up();
+      await until('the zoomed range in the URL', async () => /from=\d{13}&to=\d{13}/.test(await page.evaluate(() => location.hash)));
+      const zoomed = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1]);
+      check(Number(zoomed.get('to')) - Number(zoomed.get('from')) < 20 * 1000 * 0.5, `zoomed in: ${zoomed}`);
+      await until('the zoomed chart', async () => (await chartPoints(page, 'History percent')) > 0 && (await chartPoints(page, 'History percent')) < 12);
+      // The URL is the view: opened afresh it shows the same metrics and range.
+      await page.goto(`${daemon.url}#/history?m=${busy}&from=-30s&to=now`);
+      await until('the chart again', async () => (await chartPoints(page, 'History percent')) > 0);
+      // A click on the newest part of the chart: the processes recorded then.
+      const over = await page.$eval('[data-chart="History percent"] .u-over', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+      await page.mouse.move(over.x + over.w * 0.97, over.y + over.h / 2);
+      await page.mouse.click(over.x + over.w * 0.97, over.y + over.h / 2);
+      await page.waitForSelector('[data-widget="processes-at"]', { timeout: 10000 }).catch(async (e) => {
+        await page.screenshot({ path: screenshotPath('history-click-failed') });
+        throw e;
+      });
+      await page.waitForSelector('[data-table="processes-at"] tbody tr', { timeout: 10000 });
+      const names = await page.$$eval('[data-table="processes-at"] tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
+      check(names.includes('hyperiond'), `the daemon is among the processes of that time: ${names}`);
+      // The picker adds a metric to the view and the URL.
+      await page.selectOption('[data-field="metric"]', 'system.load1');
+      await page.click('[data-action="add-metric"]');
+      await until('system.load1 in the URL', async () => (await page.evaluate(() => location.hash)).includes('system.load1'));
+      await until('a chart for the load', async () => (await chartPoints(page, 'History count')) > 0);
+      page.assertClean();
+    } finally {
+      await daemon.stop();
+    }
+  },
+
+  // After a restart the overview's charts open full (backfilled from the history), and the
+  // History page shows what was recorded before the restart.
+  async backfill({ browser }) {
+    const args = ['--history-batch-interval', '1s'];
+    const first = await Daemon.start(0, null, args);
+    await sleep(20000);
+    await first.stop({ keep: true });
+    const stoppedAt = Date.now();
+    const daemon = await Daemon.start(0, first.dir, args);
+    try {
+      const page = await openPage(browser);
+      await signedIn(page, daemon);
+      // Live data alone would give a few points in the first seconds; the history gives ~20.
+      await until('the CPU chart backfilled', async () => (await chartPoints(page, 'CPU')) >= 20, 8000);
+      await until('the memory chart backfilled', async () => (await chartPoints(page, 'Memory')) >= 20, 8000);
+      await page.goto(`${daemon.url}#/history?m=memory.used_bytes&from=-1h&to=now`);
+      await until('the memory history', async () => (await chartPoints(page, 'History bytes')) > 0);
+      const recorded = await page.evaluate(async (before) => {
+        const r = await fetch(`api/v1/hosts/local/history?metric=memory.used_bytes&from=${before - 120000}&to=${before}&points=120`);
+        const body = await r.json();
+        return body.series[0].avg.filter((v) => v !== null).length;
+      }, stoppedAt);
+      check(recorded >= 15, `the samples from before the restart are there: ${recorded}`);
+      page.assertClean();
+    } finally {
+      await daemon.stop();
+    }
+  },
+
   // Every page in both themes, for the README and for anyone reviewing a change.
   // HYPERION_UI_HISTORY_MS (6000) is how long the overview gathers history before its picture.
   async screenshots({ browser, daemon }) {
@@ -429,16 +509,19 @@ const cases = {
   },
 };
 
+// Cases that start their own daemon (with other settings) get none from run().
+const ownDaemon = new Set(['history', 'backfill']);
+
 async function run(name) {
   const started = Date.now();
-  const daemon = await Daemon.start();
+  const daemon = ownDaemon.has(name) ? null : await Daemon.start();
   const browser = await launch();
   let outcome;
   try {
     outcome = await cases[name]({ browser, daemon });
   } finally {
     await browser.close();
-    if (!outcome?.stopped) await daemon.stop();
+    if (daemon && !outcome?.stopped) await daemon.stop();
   }
   console.log(`ok ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }

@@ -69,6 +69,36 @@ export class History {
     }
   }
 
+  // Rows recorded before the first one held (the charts' backfill from the daemon's history):
+  // t in seconds, ascending; columns: { name: [value | null] }. Rows at or after the first
+  // held row are dropped; a gap between the two parts gets a null row.
+  prepend(t, columns) {
+    const first = this.t.length ? this.t[0] : Infinity;
+    let n = 0;
+    while (n < t.length && t[n] < first) n++;
+    if (n === 0) return;
+    const times = t.slice(0, n);
+    const held = this.t.length;
+    let gap = false;
+    if (held) {
+      const step = n > 1 ? times[n - 1] - times[n - 2] : this.interval ?? 1;
+      gap = first - times[n - 1] > this.gapFactor * Math.max(step, this.interval ?? step);
+    }
+    const extra = gap ? 1 : 0;
+    for (const name of Object.keys(columns)) this.column(name);
+    for (const [name, c] of this.columns) {
+      const given = columns[name];
+      const head = given ? given.slice(0, n).map((v) => (v === undefined ? null : v)) : new Array(n).fill(null);
+      if (extra) head.push(null);
+      c.unshift(...head);
+    }
+    if (extra) times.push((times[n - 1] + first) / 2);
+    this.t.unshift(...times);
+    if (this.interval === null && n > 1) this.interval = times[n - 1] - times[n - 2];
+    this.trim(this.t[this.t.length - 1]);
+    for (const fn of this.listeners) fn(this);
+  }
+
   onChange(fn) {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

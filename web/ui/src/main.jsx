@@ -11,6 +11,7 @@ import { applyTheme, effectiveTheme, load, onSystemThemeChange, save, themes } f
 import { Admin } from './pages/admin.jsx';
 import { Containers } from './pages/containers.jsx';
 import { Disks } from './pages/disks.jsx';
+import { History } from './pages/history.jsx';
 import { ForcedPasswordChange, Login } from './pages/login.jsx';
 import { Network } from './pages/network.jsx';
 import { Overview } from './pages/overview.jsx';
@@ -24,12 +25,13 @@ const pages = [
   { path: 'network', title: 'Network', component: Network },
   { path: 'disks', title: 'Disks', component: Disks },
   { path: 'containers', title: 'Containers & services', component: Containers },
+  { path: 'history', title: 'History', component: History },
   { path: 'profile', title: 'Account', component: Profile, hidden: true },
   { path: 'admin', title: 'Admin', component: Admin, role: 'admin' },
 ];
 
 function currentPath() {
-  const path = window.location.hash.replace(/^#\/?/, '');
+  const path = window.location.hash.replace(/^#\/?/, '').split('?')[0];
   return pages.some((p) => p.path === path) ? path : 'overview';
 }
 

@@ -131,10 +131,94 @@ function recordDisks(frame) {
   histories.disks.push(frame.timestamp_ms, values);
 }
 
+// ---- the daemon's history: the overview's charts open full, not empty.
+
+// GET /api/v1/hosts/{host}/history: metric selectors, from/to (RFC 3339, -15m, now, Unix ms),
+// points. Returns { tier, step_ms, times (seconds), series: [{ key, metric, labels, unit,
+// avg, min, max }] }; "NaN"/"+Inf" strings become null (a chart cannot draw them).
+export async function fetchHistory(host, metrics, { from = '-15m', to = 'now', points = 900 } = {}) {
+  const q = new URLSearchParams();
+  for (const m of metrics) q.append('metric', m);
+  q.set('from', String(from));
+  q.set('to', String(to));
+  q.set('points', String(points));
+  const body = await api(`/api/v1/hosts/${encodeURIComponent(host)}/history?${q}`);
+  const num = (v) => (typeof v === 'number' ? v : null);
+  return {
+    tier: body.tier,
+    step_ms: body.step_ms,
+    times: body.times_ms.map((t) => t / 1000),
+    series: body.series.map((s) => ({ ...s, avg: s.avg.map(num), min: s.min.map(num), max: s.max.map(num) })),
+  };
+}
+
+const sum = (a, b) => a.map((v, i) => (v == null && b[i] == null ? null : (v ?? 0) + (b[i] ?? 0)));
+
+// The last 15 minutes of every overview chart, from the history, in front of what the live
+// socket brought since. A daemon without history (or an older one) leaves them as they are.
+async function backfill(host) {
+  const find = (doc, key) => doc.series.find((s) => s.key === key)?.avg;
+  const q = (metrics) => fetchHistory(host, metrics).catch(() => null);
+  const [cpu, memory, load, net, disks] = await Promise.all([
+    q(['cpu.percent{cpu="all"}']),
+    q(['memory.used_bytes', 'memory.cached_bytes', 'memory.buffers_bytes', 'memory.swap_used_bytes']),
+    q(['system.load1', 'system.load5', 'system.load15', 'pressure.some_avg10', 'pressure.full_avg10']),
+    q(['net.rx_bytes_per_second', 'net.tx_bytes_per_second']),
+    q(['disk.read_bytes_per_second', 'disk.write_bytes_per_second', 'disk.utilization_percent']),
+  ]);
+  if (host !== currentHost) return;
+  if (cpu) {
+    const columns = {};
+    for (const m of cpuModes) columns[m] = find(cpu, `cpu.percent{cpu="all",mode="${m}"}`);
+    histories.cpu.prepend(cpu.times, columns);
+  }
+  if (memory) {
+    const used = find(memory, 'memory.used_bytes');
+    const cached = find(memory, 'memory.cached_bytes');
+    const buffers = find(memory, 'memory.buffers_bytes');
+    histories.memory.prepend(memory.times, {
+      used,
+      cache: cached && buffers ? sum(cached, buffers) : cached,
+      swap_used: find(memory, 'memory.swap_used_bytes'),
+    });
+  }
+  if (load) {
+    histories.load.prepend(load.times, {
+      load1: find(load, 'system.load1'),
+      load5: find(load, 'system.load5'),
+      load15: find(load, 'system.load15'),
+    });
+    const pressure = {};
+    for (const s of load.series) {
+      const r = s.labels.resource;
+      if (s.metric === 'pressure.some_avg10') pressure[`${r}_some`] = s.avg;
+      if (s.metric === 'pressure.full_avg10' && r !== 'cpu') pressure[`${r}_full`] = s.avg;
+    }
+    if (Object.keys(pressure).length) histories.pressure.prepend(load.times, pressure);
+  }
+  // Interfaces and disks as the live topics list them (whole disks only, not partitions).
+  const liveDisks = live.latest(topic('disks', host))?.data?.disks;
+  const wholeDisks = liveDisks ? new Set(liveDisks.filter((d) => !d.partition).map((d) => d.name)) : null;
+  if (net) {
+    const columns = {};
+    for (const s of net.series) columns[`${s.labels.interface}/${s.metric === 'net.rx_bytes_per_second' ? 'rx' : 'tx'}`] = s.avg;
+    histories.network.prepend(net.times, columns);
+  }
+  if (disks && wholeDisks) {
+    const name = { 'disk.read_bytes_per_second': 'read', 'disk.write_bytes_per_second': 'write', 'disk.utilization_percent': 'util' };
+    const columns = {};
+    for (const s of disks.series) if (wholeDisks.has(s.labels.device)) columns[`${s.labels.device}/${name[s.metric]}`] = s.avg;
+    histories.disks.prepend(disks.times, columns);
+  }
+}
+
 let recording = null;  // the unsubscribe functions while recording
 
 export function startRecording() {
   if (recording) return;
+  // After the first live frames (the disks frame says which devices are whole disks).
+  const host = currentHost;
+  setTimeout(() => backfill(host).catch(() => {}), 1500);
   recording = [
     live.subscribe(topic('cpu'), recordCpu),
     live.subscribe(topic('memory'), recordMemory),
