@@ -127,6 +127,7 @@ struct Recording {
   std::vector<Tick> ticks;
   std::int64_t span_ms = 0;   // the shift between two repetitions
   std::size_t values = 0;     // per repetition
+  std::size_t duplicates = 0; // a series twice in one family frame: dropped (see load())
 };
 
 int record(const Args& args) {
@@ -211,16 +212,18 @@ int record(const Args& args) {
     std::this_thread::sleep_until(next);
   }
   std::sort(add_samples.begin(), add_samples.end());
+  const auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1e3; };
   const auto pct = [&](double p) {
-    return add_samples.empty() ? 0 : add_samples[std::min(add_samples.size() - 1, static_cast<std::size_t>(p * add_samples.size()))];
+    if (add_samples.empty()) return 0.0;
+    const auto i = static_cast<std::size_t>(p * static_cast<double>(add_samples.size()));
+    return us(add_samples[std::min(add_samples.size() - 1, i)]);
   };
   out << fmt::format("# live snapshots {} values {} series {} add_ns {} flatten_ns {} max_add_ns {}\n", snapshots,
                      values, index.size(), add_ns, flatten_ns, max_add_ns);
   fmt::print("record_snapshots {}\nrecord_values {}\nrecord_series {}\n", snapshots, values, index.size());
   fmt::print("live_add_us_per_snapshot {:.1f}\nlive_add_p50_us {:.1f}\nlive_add_p99_us {:.1f}\nlive_add_max_us {:.1f}\n",
-             snapshots ? add_ns / 1e3 / static_cast<double>(snapshots) : 0.0, pct(0.5) / 1e3, pct(0.99) / 1e3,
-             max_add_ns / 1e3);
-  fmt::print("live_flatten_us_per_snapshot {:.1f}\n", snapshots ? flatten_ns / 1e3 / static_cast<double>(snapshots) : 0.0);
+             snapshots ? us(add_ns) / static_cast<double>(snapshots) : 0.0, pct(0.5), pct(0.99), us(max_add_ns));
+  fmt::print("live_flatten_us_per_snapshot {:.1f}\n", snapshots ? us(flatten_ns) / static_cast<double>(snapshots) : 0.0);
   return 0;
 }
 
@@ -229,6 +232,8 @@ Recording load(const std::string& file) {
   if (!in) throw std::runtime_error("cannot read " + file);
   Recording r;
   std::string line;
+  std::vector<std::size_t> seen;  // the frame each series was last seen in
+  std::size_t frame = 0;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
     if (line[0] == 'S') {
@@ -250,10 +255,20 @@ Recording load(const std::string& file) {
       FamilyFrame f;
       is >> f.family >> f.t;
       r.ticks.back().families.push_back(std::move(f));
+      ++frame;
     } else {
       const auto sp = line.find(' ');
       const auto i = static_cast<std::uint32_t>(std::stoul(line.substr(0, sp)));
       const double v = std::strtod(line.c_str() + sp + 1, nullptr);
+      // flatten() emits sockets.tcp{state="UNKNOWN"} twice per snapshot (TcpState 0 and 13 both
+      // print as UNKNOWN): the first is kept, so that every store gets one sample per series
+      // and time (the naive table's primary key would refuse the second).
+      if (seen.size() <= i) seen.resize(i + 1, 0);
+      if (seen[i] == frame) {
+        ++r.duplicates;
+        continue;
+      }
+      seen[i] = frame;
       r.ticks.back().families.back().values.emplace_back(i, v);
       ++r.values;
     }
@@ -408,11 +423,13 @@ int replay(const Args& args) {
 
   const auto samples = static_cast<double>(stats.samples_added);
   const auto bytes = file_bytes(path) + file_bytes(path.string() + "-wal");
+  fmt::print("recording_duplicates_dropped {}\nrecording_values {}\nrecording_span_s {}\n", rec.duplicates, rec.values,
+             rec.span_ms / 1000);
   fmt::print("hours {}\nreplay_wall_s {:.1f}\nsnapshots {}\nsamples {}\nseries {}\n", hours, replay_s, snapshots,
              stats.samples_added, stats.series);
   fmt::print("seals {}\njournal_writes {}\nmaintain_steps {}\nchunks_pruned {}\nwrite_failures {}\n", seals, journals,
              maintains, stats.chunks_pruned, stats.write_failures);
-  fmt::print("file_bytes {}\nbytes_per_sample {:.3f}\n", bytes, bytes / samples);
+  fmt::print("file_bytes {}\nbytes_per_sample {:.3f}\n", bytes, static_cast<double>(bytes) / samples);
   const char* tiers[] = {"raw", "minute", "hour"};
   std::int64_t raw_points = 0;
   for (int t = 0; t < 3; ++t) {
@@ -427,11 +444,11 @@ int replay(const Args& args) {
   fmt::print("page_count {}\nfreelist_count {}\npage_size {}\n", scalar(db, "PRAGMA page_count"),
              scalar(db, "PRAGMA freelist_count"), scalar(db, "PRAGMA page_size"));
   const auto per = [&](std::int64_t ns) { return static_cast<double>(ns) / 1e3 / static_cast<double>(snapshots); };
-  fmt::print("add_us_per_snapshot {:.2f}\nmax_add_us {:.1f}\n", per(add_ns), max_add_ns / 1e3);
+  fmt::print("add_us_per_snapshot {:.2f}\nmax_add_us {:.1f}\n", per(add_ns), static_cast<double>(max_add_ns) / 1e3);
   fmt::print("journal_us_per_snapshot {:.2f}\nseal_us_per_snapshot {:.2f}\nmaintain_us_per_snapshot {:.2f}\n",
              per(journal_ns), per(seal_ns), per(maintain_ns));
   fmt::print("db_us_per_snapshot {:.2f}\nwriter_total_us_per_snapshot {:.2f}\nmax_seal_ms {:.1f}\n", per(db_ns),
-             per(db_ns + add_ns), max_seal_ns / 1e6);
+             per(db_ns + add_ns), static_cast<double>(max_seal_ns) / 1e6);
 
   // Queries, on a reader connection of their own, as the daemon's history reader.
   auto reader = Database::open(path);
@@ -480,9 +497,9 @@ int replay(const Args& args) {
     }
     std::sort(ms.begin(), ms.end());
     std::size_t points = 0;
-    for (const auto& s : r.series) points += std::count_if(s.avg.begin(), s.avg.end(), [](const auto& v) { return v.has_value(); });
+    for (const auto& s : r.series) points += static_cast<std::size_t>(std::count_if(s.avg.begin(), s.avg.end(), [](const auto& v) { return v.has_value(); }));
     fmt::print("query_{}_median_ms {:.3f}\nquery_{}_p99_ms {:.3f}\nquery_{}_tier {}\nquery_{}_series {}\nquery_{}_points {}\n",
-               q.name, ms[ms.size() / 2], q.name, ms[std::min(ms.size() - 1, static_cast<std::size_t>(ms.size() * 0.99))],
+               q.name, ms[ms.size() / 2], q.name, ms[std::min(ms.size() - 1, static_cast<std::size_t>(static_cast<double>(ms.size()) * 0.99))],
                q.name, hyperion::history::to_string(r.tier), q.name, r.series.size(), q.name, points);
   }
   return 0;

@@ -168,6 +168,10 @@ const cases = {
     check(/\d/.test(after['cpu-busy']) && /iB/.test(after['memory-used']), `numbers are shown: ${JSON.stringify(after)}`);
     const mark = await page.evaluate(() => performance.getEntriesByName('hyperion:first-chart').length);
     check(mark === 1, 'the first chart drew');
+    // In the first minute the time axis reads in seconds, each tick its own time.
+    const xlabels = (await page.getAttribute('[data-chart="CPU"]', 'data-xlabels')).split('|');
+    check(xlabels.length >= 3 && new Set(xlabels).size === xlabels.length && xlabels.every((l) => /^\d\d:\d\d:\d\d$/.test(l)),
+      `distinct HH:MM:SS ticks in the first minute: ${xlabels}`);
     page.assertClean();
   },
 

@@ -52,10 +52,18 @@ function timeRange(u, min, max) {
   return [Math.min(min, max - minSpanSeconds), max];
 }
 
+// HH:MM:SS within a few minutes, HH:MM beyond, written out rather than left to the locale's
+// formatter. The labels drawn are kept in data-xlabels (the canvas has no text to read).
+const pad2 = (n) => String(n).padStart(2, '0');
 function timeLabels(u, splits) {
   const span = u.scales.x.max - u.scales.x.min;
-  const options = span <= 180 ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-  return splits.map((t) => new Date(t * 1000).toLocaleTimeString([], options));
+  const labels = splits.map((t) => {
+    const d = new Date(t * 1000);
+    const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+    return span <= 300 ? `${hm}:${pad2(d.getSeconds())}` : hm;
+  });
+  if (u.root.parentNode) u.root.parentNode.dataset.xlabels = labels.join('|');
+  return labels;
 }
 
 export function TimeChart({ history, series, format, stacked = false, height = 170, range = null, theme, label, binary = false }) {

@@ -73,6 +73,14 @@ export class History {
   // t in seconds, ascending; columns: { name: [value | null] }. Rows at or after the first
   // held row are dropped; a gap between the two parts gets a null row.
   prepend(t, columns) {
+    // Leading rows where nothing was recorded (the daemon was not running yet) are not drawn.
+    const given = Object.values(columns).filter(Boolean);
+    let start = 0;
+    while (start < t.length && given.every((c) => c[start] == null)) start++;
+    if (start > 0) {
+      t = t.slice(start);
+      columns = Object.fromEntries(Object.entries(columns).map(([k, c]) => [k, c ? c.slice(start) : c]));
+    }
     const first = this.t.length ? this.t[0] : Infinity;
     let n = 0;
     while (n < t.length && t[n] < first) n++;
