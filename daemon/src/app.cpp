@@ -226,6 +226,15 @@ int App::start() {
     self.start_time_seconds = p.start_time;
     self.collections = p.loops.front()->stats();  // this host's
     for (const auto& b : p.bus.stats()) self.sinks.push_back({b.sink, b.delivered, b.dropped, b.failed});
+    if (p.history) {
+      const auto h = p.history->stats();
+      self.history_enabled = true;
+      self.history = {h.samples_added, h.series,      h.series_refused, h.journal_writes, h.seals,
+                      h.write_failures, h.chunks_pruned, h.open_bytes,    0};
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(p.accounts->db.path(), ec);
+      if (!ec) self.history.database_bytes = size;
+    }
     return self;
   };
   metrics.now_seconds = [] { return static_cast<double>(wall_ms()) / 1000.0; };

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from live_test import WebSocket
-from server_test import AUTH_FAST, HYPERIOND, TEST_PASSWORD, TEST_USER, Daemon, add_user
+from server_test import REQUIRED_VALUES, AUTH_FAST, HYPERIOND, TEST_PASSWORD, TEST_USER, Daemon, add_user
 
 PASSWORDS = {"viewer1": "viewer-password-111", "operator1": "operator-password-222", "admin1": "admin-password-333"}
 
@@ -105,6 +105,9 @@ class RouteTable(unittest.TestCase):
                 url = (pattern.replace("{host}", "local").replace("{pid}", str(self.d.proc.pid))
                        .replace("{file}", "missing.js").replace("{id}", "999999"))
                 url = url.replace("{name}", "target2" if method == "DELETE" else "target1")
+                required = [p["name"] for p in op.get("parameters", []) if p["in"] == "query" and p["required"]]
+                if required:
+                    url += "?" + "&".join("%s=%s" % (name, REQUIRED_VALUES[name]) for name in required)
                 with self.subTest(route="%s %s" % (method, pattern)):
                     walked += 1
                     if role == "public":

@@ -284,6 +284,17 @@ class Recording(unittest.TestCase):
         status, headers, body = self.d.get("/api/v1/hosts/local/history?metric=cpu.percent", token=False)
         self.assertEqual(status, 401)
 
+    def test_metrics_count_the_history(self):
+        status, _, body = self.d.get("/metrics")
+        self.assertEqual(status, 200)
+        values = dict(re.findall(r"^(hyperion_history_\w+) (\S+)$", body.decode(), re.M))
+        self.assertGreater(float(values["hyperion_history_samples_total"]), 1000)
+        self.assertGreater(float(values["hyperion_history_journal_writes_total"]), 5)
+        self.assertGreater(float(values["hyperion_history_seals_total"]), 0)
+        self.assertEqual(float(values["hyperion_history_write_failures_total"]), 0)
+        self.assertGreater(float(values["hyperion_history_series"]), 50)
+        self.assertGreater(float(values["hyperion_history_database_bytes"]), 0)
+
     def test_openapi_documents_the_history(self):
         status, _, body = self.d.get("/api/v1/openapi.json")
         paths = json.loads(body)["paths"]

@@ -861,6 +861,26 @@ void render_self(std::string& out, const SelfMetrics& self) {
   Family(out, "hyperion_http_misdirected_total", kCounter,
          "Requests refused with 421 for a Host header not in http.allowed_hosts.")
       .add(self.misdirected_total);
+  if (self.history_enabled) {
+    const auto& h = self.history;
+    Family(out, "hyperion_history_samples_total", kCounter, "Samples added to the history.").add(h.samples_total);
+    Family(out, "hyperion_history_series", kGauge, "Series the history keeps.").add(h.series);
+    Family(out, "hyperion_history_series_refused_total", kCounter,
+           "Values not recorded because history.max_series was reached.")
+        .add(h.series_refused_total);
+    Family(out, "hyperion_history_journal_writes_total", kCounter, "Batches of samples committed to the journal.")
+        .add(h.journal_writes_total);
+    Family(out, "hyperion_history_seals_total", kCounter, "Times the open chunks were sealed into the database.")
+        .add(h.seals_total);
+    Family(out, "hyperion_history_write_failures_total", kCounter,
+           "History writes that failed (a full disk); the samples stay in memory and are written later.")
+        .add(h.write_failures_total);
+    Family(out, "hyperion_history_chunks_pruned_total", kCounter, "Chunks removed by retention or the size budget.")
+        .add(h.chunks_pruned_total);
+    Family(out, "hyperion_history_open_bytes", kGauge, "Bytes of the chunks still open in memory.").add(h.open_bytes);
+    Family(out, "hyperion_history_database_bytes", kGauge, "Size of the database file (without its WAL).")
+        .add(h.database_bytes);
+  }
   if (self.tls_certificate_not_after_seconds > 0) {
     Family(out, "hyperion_tls_certificate_not_after_seconds", kGauge,
            "When the served TLS certificate expires (Unix time); alert well before it.")

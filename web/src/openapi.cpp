@@ -91,7 +91,7 @@ std::string openapi_document(const Router& router) {
         w.begin_object();
         w.field("name", name);
         w.field("in", "query");
-        w.field("required", false);
+        w.field("required", std::find(r->required_query.begin(), r->required_query.end(), name) != r->required_query.end());
         w.key("schema");
         w.begin_object();
         w.field("type", name == "limit" || name == "offset" || name == "pid" || name.ends_with("port") ? "integer"

@@ -264,8 +264,9 @@ HttpResponse catalog_query(const ApiContext& ctx, const HttpRequest& req, const 
 }
 
 void add_history_route(Router& router, std::string pattern, std::string summary, Handler handler,
-                       std::vector<std::string> query) {
-  Route r{"GET", std::move(pattern), std::move(summary), auth::Role::viewer, std::move(handler), std::move(query)};
+                       std::vector<std::string> query, std::vector<std::string> required = {}) {
+  Route r{"GET", std::move(pattern), std::move(summary), auth::Role::viewer, std::move(handler), std::move(query),
+          std::move(required)};
   r.blocking = true;
   r.lane = kHistoryLane;
   router.add(std::move(r));
@@ -281,7 +282,7 @@ void register_history_routes(Router& router, std::shared_ptr<const ApiContext> c
       "History of one or more metrics (metric=NAME{label=\"value\"} repeated) from..to (RFC 3339, -6h, now), in "
       "about `points` buckets of avg/min/max; gaps are null; the tier (raw, 1m, 1h) follows the range",
       [ctx](const HttpRequest& req, const RouteParams& p) { return series_query(*ctx, req, p); },
-      {"metric", "from", "to", "points"});
+      {"metric", "from", "to", "points"}, {"metric"});
   add_history_route(
       router, base + "/history/processes",
       "The top processes and containers by CPU and memory recorded nearest a time (at=...), or from..to",

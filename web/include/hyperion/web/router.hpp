@@ -36,6 +36,7 @@ struct Route {
   Access role;          // kPublic or the least role it needs
   Handler handler;
   std::vector<std::string> query_parameters{};  // documented query parameters (OpenAPI)
+  std::vector<std::string> required_query{};    // those of them a request must give
   // Runs on the server's worker thread, not the network thread: the handler blocks (the
   // database, a password hash). One at a time, in arrival order.
   bool blocking = false;

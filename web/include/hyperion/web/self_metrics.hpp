@@ -42,6 +42,19 @@ struct LatencyHistogram {
   double sum_seconds = 0;
 };
 
+// The history store (history::StoreStats), when it is on.
+struct HistoryCount {
+  std::uint64_t samples_total = 0;
+  std::uint64_t series = 0;
+  std::uint64_t series_refused_total = 0;
+  std::uint64_t journal_writes_total = 0;
+  std::uint64_t seals_total = 0;
+  std::uint64_t write_failures_total = 0;
+  std::uint64_t chunks_pruned_total = 0;
+  std::uint64_t open_bytes = 0;
+  std::uint64_t database_bytes = 0;
+};
+
 struct SelfMetrics {
   std::string version;
   double start_time_seconds = 0;          // Unix time the daemon started
@@ -60,6 +73,8 @@ struct SelfMetrics {
   std::uint64_t misdirected_total = 0;           // requests for a Host not in http.allowed_hosts
   // The TLS certificate's notAfter (Unix seconds); 0 without TLS.
   double tls_certificate_not_after_seconds = 0;
+  bool history_enabled = false;
+  HistoryCount history;
 };
 
 }  // namespace hyperion::web
