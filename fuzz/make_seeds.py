@@ -393,6 +393,68 @@ def sock_diag_seeds(c):
     c.add("wrong_seq", bytes([6 << 1]) + tcp + done)
 
 
+class Bits:
+    """A most-significant-first bit writer, as history/src/codec.cpp's BitWriter."""
+
+    def __init__(self):
+        self.bits = []
+
+    def put(self, value, n):
+        self.bits += [(value >> (n - 1 - i)) & 1 for i in range(n)]
+
+    def bytes(self):
+        padded = self.bits + [0] * (-len(self.bits) % 8)
+        return bytes(int("".join(map(str, padded[i:i + 8])), 2) for i in range(0, len(padded), 8))
+
+
+def history_chunk(times, values, scale=100.0):
+    """A raw chunk (width 1) in the codec's format: header, then delta-of-delta times and
+    scaled-integer value deltas, with the codec's buckets."""
+    zz = lambda v: ((v << 1) ^ (v >> 63)) & (2 ** 64 - 1)
+    b = Bits()
+    last_t = last_d = last_q = 0
+    for i, (t, v) in enumerate(zip(times, values)):
+        if i == 0:
+            b.put(t & (2 ** 64 - 1), 64)
+        else:
+            d = t - last_t
+            z = zz(d - last_d)
+            for prefix, pbits, width in ((0, 1, 0), (0b10, 2, 7), (0b110, 3, 12), (0b1110, 4, 20), (0b1111, 4, 64)):
+                if width == 64 or z < (1 << width):
+                    b.put(prefix, pbits)
+                    if width:
+                        b.put(z, width)
+                    break
+            last_d = d
+        last_t = t
+        q = round(v * scale)
+        z = zz(q - last_q)
+        for prefix, pbits, width in ((0, 1, 0), (0b10, 2, 6), (0b110, 3, 13), (0b1110, 4, 24), (0b11110, 5, 64)):
+            if width == 64 or z < (1 << width):
+                b.put(prefix, pbits)
+                if width:
+                    b.put(z, width)
+                break
+        last_q = q
+    header = bytes([1, 1]) + struct.pack("<d", scale) + struct.pack("<I", len(times))
+    return header + b.bytes()
+
+
+def history_seeds(c):
+    """fuzz_history.cpp's input: a first byte choosing chunk (0), selector (1) or time (2)."""
+    t0 = 1_765_077_120_000
+    c.add("chunk-regular", b"\0" + history_chunk([t0 + 1000 * i for i in range(60)], [12.5] * 60))
+    c.add("chunk-jitter", b"\0" + history_chunk([t0 + 1000 * i + (i % 3) for i in range(40)],
+                                                 [i * 0.37 % 9 for i in range(40)]))
+    c.add("chunk-steps", b"\0" + history_chunk([t0, t0 + 5, t0 - 3600_000, t0 + 86_400_000], [0, 1e6, -5, 3]))
+    for i, sel in enumerate(['cpu.percent{cpu="all",mode="busy"}', 'fs.used_percent{fstype!="tmpfs"}',
+                             'fs.used_percent{mount="/mnt/a \\"b\\""}', "memory.used_bytes", "cpu.percent{"]):
+        c.add(f"selector-{i}", b"\1" + sel.encode())
+    for i, t in enumerate(["2026-12-07T03:12:00Z", "2026-12-07T04:12:00.250+01:00", "-6h", "now", "1765077120000",
+                           "2024-02-29 00:00:00z"]):
+        c.add(f"time-{i}", b"\2" + t.encode())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hyperiond", help="hyperiond to take --print-config from (default: build/ci, build/fuzz)")
@@ -408,6 +470,7 @@ def main():
     virtualization_seeds(Corpus("virtualization"))
     cgroup_seeds(Corpus("cgroups"))
     sock_diag_seeds(Corpus("sock_diag"))
+    history_seeds(Corpus("history"))
 
     for d in sorted(CORPUS.iterdir()):
         files = list(d.iterdir())
