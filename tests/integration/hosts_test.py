@@ -11,7 +11,7 @@ import time
 import unittest
 
 from live_test import WebSocket
-from server_test import Daemon, FAST
+from server_test import REQUIRED_VALUES, Daemon, FAST
 
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "debian12-6.18-x86_64")
 FIXTURE_PIDS = sorted(int(n) for n in os.listdir(os.path.join(FIXTURE, "proc")) if n.isdigit())
@@ -51,9 +51,15 @@ class TwoHosts(unittest.TestCase):
         for host in ("local", "fixture"):
             for path in family_paths:
                 url = path.replace("{host}", host)
+                required = [p["name"] for p in doc["paths"][path]["get"].get("parameters", [])
+                            if p["in"] == "query" and p["required"]]
+                if required:
+                    url += "?" + "&".join("%s=%s" % (name, REQUIRED_VALUES[name]) for name in required)
                 with self.subTest(url=url):
                     body = self.json(url)
                     self.assertEqual(body["host"], host)
+        # Each host has a history of its own.
+        self.assertTrue(self.json("/api/v1/hosts/fixture/history/catalog")["series"])
         # The data is each host's own, not one host's served twice.
         self.assertEqual(self.json("/api/v1/hosts/fixture/host")["host_info"]["hostname"], "fixture-host")
         fixture_pids = {p["pid"] for p in self.json("/api/v1/hosts/fixture/processes")["processes"]["processes"]}

@@ -442,7 +442,7 @@ const cases = {
       await until('the zoomed chart', async () => (await chartPoints(page, 'History percent')) > 0 && (await chartPoints(page, 'History percent')) < 12);
       // The URL is the view: opened afresh it shows the same metrics and range.
       await page.goto(`${daemon.url}#/history?m=${busy}&from=-30s&to=now`);
-      await until('the chart again', async () => (await chartPoints(page, 'History percent')) > 0);
+      await until('the chart of the new range', async () => (await chartPoints(page, 'History percent')) >= 25);
       // A click on the newest part of the chart: the processes recorded then.
       const over = await page.$eval('[data-chart="History percent"] .u-over', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
       await page.mouse.move(over.x + over.w * 0.97, over.y + over.h / 2);

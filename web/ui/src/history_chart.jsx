@@ -102,12 +102,12 @@ export function HistoryChart({ data, format, height = 220, label, theme, onZoom,
     };
     const u = new uPlot(opts, columns, element);
     element.dataset.points = String(data.times.length);
-    const click = () => {
+    const click = (e) => {
       if (dragged) {
         dragged = false;
         return;
       }
-      const idx = u.cursor.idx;
+      const idx = u.cursor.idx ?? u.posToIdx(e.clientX - u.over.getBoundingClientRect().left);
       if (idx != null && onPick) onPick(Math.round(data.times[idx] * 1000));
     };
     u.over.addEventListener('click', click);
