@@ -92,6 +92,9 @@ std::string openapi_document(const Router& router) {
         w.field("name", name);
         w.field("in", "query");
         w.field("required", std::find(r->required_query.begin(), r->required_query.end(), name) != r->required_query.end());
+        for (const auto& [param, help] : r->query_help) {
+          if (param == name) w.field("description", help);
+        }
         w.key("schema");
         w.begin_object();
         w.field("type", name == "limit" || name == "offset" || name == "pid" || name.ends_with("port") ? "integer"
@@ -140,6 +143,18 @@ std::string openapi_document(const Router& router) {
         w.end_object();
         w.end_object();
         w.end_object();
+      } else if (!r->response_schema.empty()) {
+        w.begin_object();
+        w.field("description", "OK");
+        w.key("content");
+        w.begin_object();
+        w.key("application/json");
+        w.begin_object();
+        w.key("schema");
+        w.raw(r->response_schema);
+        w.end_object();
+        w.end_object();
+        w.end_object();
       } else {
         write_response(w, "OK", type, false);
       }
@@ -164,6 +179,10 @@ std::string openapi_document(const Router& router) {
       write_json_schema(w, view.item_schema, {});
     }
   }
+  // A history series' values: a number per bucket, null for a gap, and NaN and the infinities
+  // as strings (JSON has no form for them).
+  w.key("HistoryValues");
+  w.raw(R"({"type":"array","items":{"oneOf":[{"type":"number"},{"type":"null"},{"type":"string","enum":["NaN","+Inf","-Inf"]}]}})");
   w.key("Problem");
   w.begin_object();
   w.field("type", "object");

@@ -263,12 +263,29 @@ HttpResponse catalog_query(const ApiContext& ctx, const HttpRequest& req, const 
   return json_response(std::move(out));
 }
 
+// OpenAPI: the parameters and the bodies of the history routes.
+const std::vector<std::pair<std::string, std::string>> kQueryHelp = {
+    {"metric", "a metric, or a metric with label matchers: cpu.percent{cpu=\"all\",mode=\"busy\"}, "
+               "fs.used_percent{fstype!=\"tmpfs\"}; repeat for several (history.max_query_series at most)"},
+    {"from", "start: RFC 3339 (2026-12-07T03:12:00Z), relative (-6h, -15m, -30d), now, or Unix ms; default to - 1 h"},
+    {"to", "end, in the same forms; default now"},
+    {"points", "about this many buckets (history.max_points at most; default 500); never finer than the data"},
+    {"at", "the process list nearest this time (within two processes_interval)"},
+    {"limit", "process lists at most (1 to 1440, default 60), the newest"},
+};
+
+constexpr std::string_view kSeriesSchema = R"({"type":"object","required":["host","from_ms","to_ms","tier","step_ms","times_ms","series"],"properties":{"host":{"type":"string"},"from_ms":{"type":"integer"},"to_ms":{"type":"integer"},"tier":{"type":"string","enum":["raw","1m","1h"]},"step_ms":{"type":"integer"},"times_ms":{"type":"array","items":{"type":"integer"},"description":"raw: each bucket's centre (the samples' times); 1m and 1h: each bucket's start"},"series":{"type":"array","items":{"type":"object","properties":{"key":{"type":"string"},"metric":{"type":"string"},"labels":{"type":"object","additionalProperties":{"type":"string"}},"unit":{"type":"string"},"avg":{"$ref":"#/components/schemas/HistoryValues"},"min":{"$ref":"#/components/schemas/HistoryValues"},"max":{"$ref":"#/components/schemas/HistoryValues"}}}}}})";
+constexpr std::string_view kProcessesSchema = R"({"type":"object","properties":{"host":{"type":"string"},"interval_ms":{"type":"integer"},"frames":{"type":"array","items":{"type":"object","properties":{"time_ms":{"type":"integer"},"processes":{"type":"array","items":{"type":"object","properties":{"pid":{"type":"integer"},"start_time_unix_ms":{"type":"integer"},"name":{"type":"string"},"user":{"type":"string"},"command":{"type":"string"},"cpu_percent":{"type":"number","description":"average since the previous list"},"rss_bytes":{"type":"integer"},"read_bytes_per_second":{"type":["number","null"]},"write_bytes_per_second":{"type":["number","null"]},"top_cpu":{"type":"boolean"},"top_memory":{"type":"boolean"}}}},"containers":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"kind":{"type":"string"},"cpu_percent":{"type":["number","null"]},"memory_bytes":{"type":["integer","null"]},"read_bytes_per_second":{"type":["number","null"]},"write_bytes_per_second":{"type":["number","null"]}}}}}}}}})";
+constexpr std::string_view kCatalogSchema = R"({"type":"object","properties":{"host":{"type":"string"},"metrics":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"unit":{"type":"string"},"resolution":{"type":"number"},"family":{"type":"string"},"help":{"type":"string"}}}},"series":{"type":"array","items":{"type":"object","properties":{"key":{"type":"string"},"metric":{"type":"string"},"labels":{"type":"object","additionalProperties":{"type":"string"}},"unit":{"type":"string"},"first_ms":{"type":"integer"},"last_ms":{"type":"integer"}}}}}})";
+
 void add_history_route(Router& router, std::string pattern, std::string summary, Handler handler,
-                       std::vector<std::string> query, std::vector<std::string> required = {}) {
+                       std::vector<std::string> query, std::string_view schema, std::vector<std::string> required = {}) {
   Route r{"GET", std::move(pattern), std::move(summary), auth::Role::viewer, std::move(handler), std::move(query),
           std::move(required)};
   r.blocking = true;
   r.lane = kHistoryLane;
+  r.query_help = kQueryHelp;
+  r.response_schema = std::string(schema);
   router.add(std::move(r));
 }
 
@@ -282,16 +299,17 @@ void register_history_routes(Router& router, std::shared_ptr<const ApiContext> c
       "History of one or more metrics (metric=NAME{label=\"value\"} repeated) from..to (RFC 3339, -6h, now), in "
       "about `points` buckets of avg/min/max; gaps are null; the tier (raw, 1m, 1h) follows the range",
       [ctx](const HttpRequest& req, const RouteParams& p) { return series_query(*ctx, req, p); },
-      {"metric", "from", "to", "points"}, {"metric"});
+      {"metric", "from", "to", "points"}, kSeriesSchema, {"metric"});
   add_history_route(
       router, base + "/history/processes",
       "The top processes and containers by CPU and memory recorded nearest a time (at=...), or from..to",
       [ctx](const HttpRequest& req, const RouteParams& p) { return processes_query(*ctx, req, p); },
-      {"at", "from", "to", "limit"});
+      {"at", "from", "to", "limit"}, kProcessesSchema);
   add_history_route(
       router, base + "/history/catalog",
       "The metrics the history keeps and the series recorded for this host, with labels, unit, first and last time",
-      [ctx](const HttpRequest& req, const RouteParams& p) { return catalog_query(*ctx, req, p); }, {"metric"});
+      [ctx](const HttpRequest& req, const RouteParams& p) { return catalog_query(*ctx, req, p); }, {"metric"},
+      kCatalogSchema);
 }
 
 }  // namespace hyperion::web::routes

@@ -37,6 +37,10 @@ struct Route {
   Handler handler;
   std::vector<std::string> query_parameters{};  // documented query parameters (OpenAPI)
   std::vector<std::string> required_query{};    // those of them a request must give
+  // OpenAPI extras: a description per query parameter (name, text), and the 200 body's JSON
+  // schema as JSON text (empty: none, or the family view's).
+  std::vector<std::pair<std::string, std::string>> query_help{};
+  std::string response_schema{};
   // Runs on the server's worker thread, not the network thread: the handler blocks (the
   // database, a password hash). One at a time, in arrival order.
   bool blocking = false;
