@@ -81,6 +81,24 @@ struct Agg {
   void reset(std::int64_t at) { *this = Agg{}, start = at; }
 };
 
+// Appends an aggregate as one point of a roll-up tier, in the chunk of its period; a chunk
+// whose period ended goes to the chunks to seal.
+template <class SealList>
+void append_rollup(SealList& sealing, std::int64_t id, double scale, Tier tier, std::optional<ChunkEncoder>& chunk,
+                   std::int64_t& chunk_period, std::int64_t period_ms, const Agg& agg) {
+  const auto period = floor_to(agg.start, period_ms);
+  if (chunk && chunk_period != period) {
+    sealing.push_back({id, tier, chunk_period, chunk->max_ms(), chunk->size(), chunk->bytes()});
+    chunk.reset();
+  }
+  if (!chunk) {
+    chunk.emplace(4, scale);
+    chunk_period = period;
+  }
+  const double point[4] = {static_cast<double>(agg.count), agg.min, agg.max, agg.sum / static_cast<double>(agg.count)};
+  chunk->append(agg.start, point);
+}
+
 std::string labels_json(const Labels& labels) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [k, v] : labels) j[k] = v;
@@ -173,35 +191,13 @@ HistoryStore::Series* HistoryStore::find_or_create(std::string_view host, const 
 
 void HistoryStore::close_hour(Series& s) {
   if (s.hour.count == 0) return;
-  const auto period = floor_to(s.hour.start, kHourPeriod);
-  if (s.hours && s.hours_period != period) {
-    sealing_.push_back({s.id, Tier::hour, s.hours_period, s.hours->max_ms(), s.hours->size(), s.hours->bytes()});
-    s.hours.reset();
-  }
-  if (!s.hours) {
-    s.hours.emplace(4, s.scale);
-    s.hours_period = period;
-  }
-  const double point[4] = {static_cast<double>(s.hour.count), s.hour.min, s.hour.max,
-                           s.hour.sum / static_cast<double>(s.hour.count)};
-  s.hours->append(s.hour.start, point);
+  append_rollup(sealing_, s.id, s.scale, Tier::hour, s.hours, s.hours_period, kHourPeriod, s.hour);
   s.hour = Agg{};
 }
 
 void HistoryStore::close_minute(Series& s) {
   if (s.minute.count == 0) return;
-  const auto period = floor_to(s.minute.start, kMinutePeriod);
-  if (s.minutes && s.minutes_period != period) {
-    sealing_.push_back({s.id, Tier::minute, s.minutes_period, s.minutes->max_ms(), s.minutes->size(), s.minutes->bytes()});
-    s.minutes.reset();
-  }
-  if (!s.minutes) {
-    s.minutes.emplace(4, s.scale);
-    s.minutes_period = period;
-  }
-  const double mean = s.minute.sum / static_cast<double>(s.minute.count);
-  const double point[4] = {static_cast<double>(s.minute.count), s.minute.min, s.minute.max, mean};
-  s.minutes->append(s.minute.start, point);
+  append_rollup(sealing_, s.id, s.scale, Tier::minute, s.minutes, s.minutes_period, kMinutePeriod, s.minute);
   const auto h = floor_to(s.minute.start, kHour);
   if (s.hour.count > 0 && s.hour.start != h) close_hour(s);
   if (s.hour.count == 0) s.hour.reset(h);

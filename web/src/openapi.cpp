@@ -26,6 +26,22 @@ std::vector<std::string> path_parameters(std::string_view pattern) {
   return out;
 }
 
+// {"description": "OK", "content": {"application/json": {"schema": <schema()>}}}
+template <class F>
+void write_json_response(JsonWriter& w, F schema) {
+  w.begin_object();
+  w.field("description", "OK");
+  w.key("content");
+  w.begin_object();
+  w.key("application/json");
+  w.begin_object();
+  w.key("schema");
+  schema();
+  w.end_object();
+  w.end_object();
+  w.end_object();
+}
+
 void write_response(JsonWriter& w, std::string_view description, std::string_view media, bool problem_schema) {
   w.begin_object();
   w.field("description", description);
@@ -113,48 +129,30 @@ std::string openapi_document(const Router& router) {
       if (!r->family_view.empty()) {
         // The envelope of a family view: {"host", "timestamp_ms", KEY: the view's object}.
         const auto* view = find_family_view(r->family_view);
-        w.begin_object();
-        w.field("description", "OK");
-        w.key("content");
-        w.begin_object();
-        w.key("application/json");
-        w.begin_object();
-        w.key("schema");
-        w.begin_object();
-        w.field("type", "object");
-        w.key("properties");
-        w.begin_object();
-        w.key("host");
-        w.begin_object();
-        w.field("type", "string");
-        w.end_object();
-        w.key("timestamp_ms");
-        w.begin_object();
-        w.field("type", "integer");
-        w.end_object();
-        if (view) {
-          w.key(view->key);
+        write_json_response(w, [&] {
           w.begin_object();
-          w.field("$ref", "#/components/schemas/" + std::string(view->name));
+          w.field("type", "object");
+          w.key("properties");
+          w.begin_object();
+          w.key("host");
+          w.begin_object();
+          w.field("type", "string");
           w.end_object();
-        }
-        w.end_object();
-        w.end_object();
-        w.end_object();
-        w.end_object();
-        w.end_object();
+          w.key("timestamp_ms");
+          w.begin_object();
+          w.field("type", "integer");
+          w.end_object();
+          if (view) {
+            w.key(view->key);
+            w.begin_object();
+            w.field("$ref", "#/components/schemas/" + std::string(view->name));
+            w.end_object();
+          }
+          w.end_object();
+          w.end_object();
+        });
       } else if (!r->response_schema.empty()) {
-        w.begin_object();
-        w.field("description", "OK");
-        w.key("content");
-        w.begin_object();
-        w.key("application/json");
-        w.begin_object();
-        w.key("schema");
-        w.raw(r->response_schema);
-        w.end_object();
-        w.end_object();
-        w.end_object();
+        write_json_response(w, [&] { w.raw(r->response_schema); });
       } else {
         write_response(w, "OK", type, false);
       }
