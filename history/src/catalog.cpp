@@ -18,6 +18,8 @@ constexpr double kTenth = 10;
 constexpr double kMilli = 1000;
 
 constexpr auto kMetrics = std::to_array<MetricInfo>({
+    {"host.boot_time_seconds", "seconds", kWhole, Family::system, "when the host booted (Unix time): a step is a reboot"},
+    {"host.logical_cpus", "count", kWhole, Family::host, "logical CPUs"},
     {"system.load1", "count", kPercent, Family::system, "load average over 1 minute"},
     {"system.load5", "count", kPercent, Family::system, "load average over 5 minutes"},
     {"system.load15", "count", kPercent, Family::system, "load average over 15 minutes"},
@@ -214,8 +216,12 @@ void flatten(const collectors::Snapshot& s, collectors::FamilySet families,
   };
   const auto on = [&](Family f) { return families.test(static_cast<std::size_t>(f)); };
 
+  if (on(Family::host) && s.host_info) {
+    emit("host.logical_cpus", {}, s.host_info->cpu.logical_cpus);
+  }
   if (on(Family::system) && s.system) {
     const auto& sys = *s.system;
+    emit("host.boot_time_seconds", {}, static_cast<double>(sys.boot_time_seconds));
     emit("system.load1", {}, sys.load.load1);
     emit("system.load5", {}, sys.load.load5);
     emit("system.load15", {}, sys.load.load15);

@@ -19,6 +19,7 @@ void HistoryWriter::consume(const collectors::SnapshotPtr& snapshot) {
   const auto changed = [&](Family f, const void* now, const void* before) {
     if (now && (!prev || now != before)) families.set(static_cast<std::size_t>(f));
   };
+  changed(Family::host, s.host_info.get(), prev ? prev->host_info.get() : nullptr);
   changed(Family::system, s.system.get(), prev ? prev->system.get() : nullptr);
   changed(Family::cpu, s.cpu.get(), prev ? prev->cpu.get() : nullptr);
   changed(Family::memory, s.memory.get(), prev ? prev->memory.get() : nullptr);

@@ -211,7 +211,8 @@ class Recording(unittest.TestCase):
         doc = json.loads(body)
         metrics = {s["metric"] for s in doc["series"]}
         for m in ["cpu.percent", "memory.used_bytes", "system.load1", "processes.count", "sockets.tcp",
-                  "fs.used_percent"]:
+                  "fs.used_percent", "host.boot_time_seconds", "host.logical_cpus", "disk.read_bytes_per_second",
+                  "net.rx_bytes_per_second"]:
             self.assertIn(m, metrics)
         self.assertTrue(any(m["name"] == "net.rx_bytes_per_second" for m in doc["metrics"]))
         busy = [s for s in doc["series"] if s["key"] == BUSY][0]
