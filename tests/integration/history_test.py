@@ -462,6 +462,19 @@ class Refusals(unittest.TestCase):
             self.assertIn(db_file, d.log())
             self.assertEqual(self.sha(db_file), before)
 
+    def test_history_turned_off_says_so(self):
+        with tempfile.TemporaryDirectory(prefix="hyperion-off-") as tmp:
+            data_dir = new_data_dir(tmp)
+            d = Hyperiond(data_dir, "--history-enabled", "false")
+            try:
+                status, headers, body = d.get("/api/v1/hosts/local/history?metric=system.load1")
+                problem(self, status, headers, body, 404, "history-disabled")
+                con = sqlite3.connect(os.path.join(data_dir, "hyperion.db"))
+                self.assertEqual(con.execute("SELECT count(*) FROM history_journal").fetchone()[0], 0)
+                con.close()
+            finally:
+                self.assertEqual(d.stop(), 0)
+
     def test_user_command_leaves_the_running_daemons_wal_alone(self):
         # A `hyperiond user` command closing its connection once deleted the WAL under the
         # running daemon (this process's locks were gone), and every write after it was lost.

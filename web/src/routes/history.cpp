@@ -292,8 +292,18 @@ void add_history_route(Router& router, std::string pattern, std::string summary,
 }  // namespace
 
 void register_history_routes(Router& router, std::shared_ptr<const ApiContext> ctx) {
-  if (!ctx->history) return;
   const std::string base(kHostPath);
+  if (!ctx->history) {
+    // Turned off: the routes say so rather than a bare 404.
+    for (const auto* path : {"/history", "/history/processes", "/history/catalog"}) {
+      router.add({"GET", base + path, "History (turned off: history.enabled = false)", auth::Role::viewer,
+                  [](const HttpRequest&, const RouteParams&) {
+                    return problem(404, "history-disabled", "History is turned off",
+                                   "this hyperiond keeps no history (history.enabled = false)");
+                  }});
+    }
+    return;
+  }
   add_history_route(
       router, base + "/history",
       "History of one or more metrics (metric=NAME{label=\"value\"} repeated) from..to (RFC 3339, -6h, now), in "

@@ -28,7 +28,8 @@ void register_hosts_routes(Router& router, std::shared_ptr<const ApiContext> con
 void register_process_routes(Router& router, std::shared_ptr<const ApiContext> context, const FamilyView& view);
 
 // routes/history.cpp: /api/v1/hosts/{host}/history, .../history/processes and
-// .../history/catalog (viewer), when the context has a history; run on the "history" lane.
+// .../history/catalog (viewer), run on the "history" lane; without a history in the context
+// they answer 404 history-disabled.
 void register_history_routes(Router& router, std::shared_ptr<const ApiContext> context);
 
 // routes/auth.cpp: /api/v1/auth/...: sessions (login, refresh, logout, me, password), the
