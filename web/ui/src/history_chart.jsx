@@ -102,6 +102,14 @@ export function HistoryChart({ data, format, height = 220, label, theme, onZoom,
     };
     const u = new uPlot(opts, columns, element);
     element.dataset.points = String(data.times.length);
+    // Between hovers the legend shows the newest values, not dashes.
+    let newest = -1;
+    for (let i = data.times.length - 1; i >= 0 && newest < 0; i--) if (data.series.some((s) => s.avg[i] != null)) newest = i;
+    const showNewest = () => {
+      if (newest >= 0 && (u.cursor.left == null || u.cursor.left < 0)) u.setLegend({ idx: newest }, false);
+    };
+    showNewest();
+    u.over.addEventListener('mouseleave', showNewest);
     const click = (e) => {
       if (dragged) {
         dragged = false;
@@ -119,6 +127,7 @@ export function HistoryChart({ data, format, height = 220, label, theme, onZoom,
     return () => {
       resize.disconnect();
       u.over.removeEventListener('click', click);
+      u.over.removeEventListener('mouseleave', showNewest);
       u.destroy();
     };
   }, [data, theme, height]);
