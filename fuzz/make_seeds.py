@@ -409,10 +409,10 @@ class Bits:
 
 def history_chunk(times, values, scale=100.0):
     """A raw chunk (width 1) in the codec's format: header, then delta-of-delta times and
-    scaled-integer value deltas, with the codec's buckets."""
+    scaled-integer value deltas in the codec's adaptive widths."""
     zz = lambda v: ((v << 1) ^ (v >> 63)) & (2 ** 64 - 1)
     b = Bits()
-    last_t = last_d = last_q = 0
+    last_t = last_d = last_q = width_bits = 0
     for i, (t, v) in enumerate(zip(times, values)):
         if i == 0:
             b.put(t & (2 ** 64 - 1), 64)
@@ -429,15 +429,30 @@ def history_chunk(times, values, scale=100.0):
         last_t = t
         q = round(v * scale)
         z = zz(q - last_q)
-        for prefix, pbits, width in ((0, 1, 0), (0b10, 2, 6), (0b110, 3, 13), (0b1110, 4, 24), (0b11110, 5, 64)):
-            if width == 64 or z < (1 << width):
-                b.put(prefix, pbits)
-                if width:
-                    b.put(z, width)
-                break
+        if z == 0:
+            b.put(0, 1)
+        else:
+            need = max(1, z.bit_length())
+            if need <= width_bits and width_bits - need <= 7:
+                b.put(0b10, 2)
+            else:
+                width_bits = need
+                b.put(0b110, 3)
+                b.put(width_bits - 1, 6)
+            b.put(z, width_bits)
         last_q = q
-    header = bytes([1, 1]) + struct.pack("<d", scale) + struct.pack("<I", len(times))
+    codes = {100.0: 10, 1.0: 8, 10.0: 9, 1000.0: 11, 1 / 1024: 0x8A, 1 / 4096: 0x8C}
+    header = bytes([1, 1, codes[scale]]) + varint(len(times))
     return header + b.bytes()
+
+
+def varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
 
 
 def history_seeds(c):

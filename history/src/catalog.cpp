@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 
 #include <fmt/format.h>
@@ -12,7 +13,8 @@ namespace {
 using collectors::Family;
 
 constexpr double kPercent = 100;          // two decimals
-constexpr double kKiB = 1.0 / 1024;       // /proc/meminfo counts in kB
+constexpr double kKiB = 1.0 / 1024;
+constexpr double kPage = 1.0 / 4096;      // /proc/meminfo's kB are whole 4 KiB pages
 constexpr double kWhole = 1;
 constexpr double kTenth = 10;
 constexpr double kMilli = 1000;
@@ -34,16 +36,16 @@ constexpr auto kMetrics = std::to_array<MetricInfo>({
     {"cpu.forks_per_second", "per_second", kTenth, Family::cpu, "processes created"},
     {"cpu.procs_running", "count", kWhole, Family::cpu, "tasks runnable"},
     {"cpu.procs_blocked", "count", kWhole, Family::cpu, "tasks blocked on I/O"},
-    {"memory.total_bytes", "bytes", kKiB, Family::memory, "memory installed"},
-    {"memory.used_bytes", "bytes", kKiB, Family::memory, "total minus available"},
-    {"memory.available_bytes", "bytes", kKiB, Family::memory, "available for new work without swapping"},
-    {"memory.free_bytes", "bytes", kKiB, Family::memory, "unused"},
-    {"memory.buffers_bytes", "bytes", kKiB, Family::memory, "block device buffers"},
-    {"memory.cached_bytes", "bytes", kKiB, Family::memory, "page cache"},
-    {"memory.dirty_bytes", "bytes", kKiB, Family::memory, "waiting to be written back"},
+    {"memory.total_bytes", "bytes", kPage, Family::memory, "memory installed"},
+    {"memory.used_bytes", "bytes", kPage, Family::memory, "total minus available"},
+    {"memory.available_bytes", "bytes", kPage, Family::memory, "available for new work without swapping"},
+    {"memory.free_bytes", "bytes", kPage, Family::memory, "unused"},
+    {"memory.buffers_bytes", "bytes", kPage, Family::memory, "block device buffers"},
+    {"memory.cached_bytes", "bytes", kPage, Family::memory, "page cache"},
+    {"memory.dirty_bytes", "bytes", kPage, Family::memory, "waiting to be written back"},
     {"memory.used_percent", "percent", kPercent, Family::memory, "used of total"},
-    {"memory.swap_total_bytes", "bytes", kKiB, Family::memory, "swap space"},
-    {"memory.swap_used_bytes", "bytes", kKiB, Family::memory, "swap in use"},
+    {"memory.swap_total_bytes", "bytes", kPage, Family::memory, "swap space"},
+    {"memory.swap_used_bytes", "bytes", kPage, Family::memory, "swap in use"},
     {"memory.swap_used_percent", "percent", kPercent, Family::memory, "swap used of total"},
     {"processes.count", "count", kWhole, Family::processes, "processes by state (state=\"total\": all)"},
     {"processes.threads", "count", kWhole, Family::processes, "threads"},
@@ -63,16 +65,16 @@ constexpr auto kMetrics = std::to_array<MetricInfo>({
     {"disk.write_bytes_per_second", "bytes_per_second", kWhole, Family::disks, "bytes written"},
     {"disk.utilization_percent", "percent", kPercent, Family::disks, "share of the time with I/O in flight"},
     {"disk.await_ms", "milliseconds", kPercent, Family::disks, "average time per completed I/O"},
-    {"fs.size_bytes", "bytes", kWhole, Family::filesystems, "filesystem size"},
-    {"fs.used_bytes", "bytes", kWhole, Family::filesystems, "space used"},
-    {"fs.available_bytes", "bytes", kWhole, Family::filesystems, "space available to unprivileged users"},
+    {"fs.size_bytes", "bytes", kKiB, Family::filesystems, "filesystem size"},
+    {"fs.used_bytes", "bytes", kKiB, Family::filesystems, "space used"},
+    {"fs.available_bytes", "bytes", kKiB, Family::filesystems, "space available to unprivileged users"},
     {"fs.used_percent", "percent", kPercent, Family::filesystems, "used of used + available, as df shows"},
     {"fs.inodes_used", "count", kWhole, Family::filesystems, "inodes in use"},
     {"fs.inodes_free", "count", kWhole, Family::filesystems, "inodes free"},
     {"sensor.temperature_celsius", "celsius", kMilli, Family::sensors, "temperature"},
     {"sensor.fan_rpm", "rpm", kWhole, Family::sensors, "fan speed"},
     {"container.cpu_percent", "percent", kPercent, Family::containers, "CPU, percent of one CPU"},
-    {"container.memory_bytes", "bytes", kWhole, Family::containers, "memory charged to the group"},
+    {"container.memory_bytes", "bytes", kKiB, Family::containers, "memory charged to the group"},
     {"container.io_read_bytes_per_second", "bytes_per_second", kWhole, Family::containers, "bytes read"},
     {"container.io_write_bytes_per_second", "bytes_per_second", kWhole, Family::containers, "bytes written"},
     {"container.pids", "count", kWhole, Family::containers, "tasks in the group"},
@@ -206,10 +208,8 @@ bool Selector::matches(std::string_view name, const Labels& labels) const {
 
 void flatten(const collectors::Snapshot& s, collectors::FamilySet families,
              const std::function<void(const MetricInfo&, std::string key, double value)>& out) {
-  const auto metric = [](std::string_view name) -> const MetricInfo& { return *find_metric(name); };
   const auto emit = [&](std::string_view name, Labels labels, double v) {
-    const auto& m = metric(name);
-    out(m, series_key(m.name, labels), v);
+    if (const auto* m = find_metric(name)) out(*m, series_key(m->name, labels), v);
   };
   const auto emit_opt = [&](std::string_view name, const Labels& labels, const auto& v) {
     if (v) emit(name, labels, static_cast<double>(*v));
@@ -290,10 +290,12 @@ void flatten(const collectors::Snapshot& s, collectors::FamilySet families,
     }
   }
   if (on(Family::sockets) && s.sockets) {
+    // Two indices name "UNKNOWN" (the unknown state and the unused last slot): one series.
+    std::map<std::string_view, std::uint32_t> states;
     for (std::size_t i = 0; i < s.sockets->tcp_states.size(); ++i) {
-      emit("sockets.tcp", {{"state", collectors::to_string(static_cast<collectors::TcpState>(i))}},
-           s.sockets->tcp_states[i]);
+      states[collectors::to_string(static_cast<collectors::TcpState>(i))] += s.sockets->tcp_states[i];
     }
+    for (const auto& [state, n] : states) emit("sockets.tcp", {{"state", std::string(state)}}, n);
     emit("sockets.udp", {}, s.sockets->udp_sockets);
   }
   if (on(Family::disks) && s.disks) {

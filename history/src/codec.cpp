@@ -18,10 +18,14 @@ struct Bucket {
 };
 // Timestamps: delta-of-delta, zigzagged.
 constexpr Bucket kTimeBuckets[] = {{1, 0b0, 0}, {2, 0b10, 7}, {3, 0b110, 12}, {4, 0b1110, 20}, {4, 0b1111, 64}};
-// Values: delta of the scaled integer, zigzagged. The last prefix, '11111', is a whole double.
-constexpr Bucket kValueBuckets[] = {{1, 0b0, 0}, {2, 0b10, 6}, {3, 0b110, 13}, {4, 0b1110, 24}, {5, 0b11110, 64}};
-constexpr std::uint64_t kRawDoublePrefix = 0b11111;
-constexpr unsigned kRawDoublePrefixBits = 5;
+// Values: the delta of the scaled integer, zigzagged, in a width that adapts to the series
+// (as Gorilla reuses the previous XOR's window): '0' no change; '10' the delta in the current
+// width; '110' a new width (6 bits, 1..64) then the delta; '111' a whole IEEE double.
+constexpr unsigned kWidthBits = 6;
+// A narrower delta keeps the current width unless a new one saves more than its header costs.
+constexpr unsigned kNewWidthCost = 3 + kWidthBits - 2;
+
+unsigned bit_length(std::uint64_t v) { return v == 0 ? 1 : static_cast<unsigned>(std::bit_width(v)); }
 
 template <std::size_t N>
 void put_bucketed(BitWriter& w, std::uint64_t zz, const Bucket (&buckets)[N]) {
@@ -53,8 +57,28 @@ std::optional<std::int64_t> quantise(double v, double scale) {
   return std::llround(s);
 }
 
-void put_u32(Bytes& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
+// The scale in one byte: 0..16 for 10^(code - 8), 0x80 | n for 2^-n; 0xFF: a whole double
+// follows.
+constexpr unsigned char kScaleDouble = 0xFF;
+
+unsigned char scale_code(double scale) {
+  double p = 1e-8;
+  for (unsigned char c = 0; c <= 16; ++c, p *= 10) {
+    if (std::fabs(scale - p) <= p * 1e-12) return c;
+  }
+  for (unsigned char n = 0; n < 64; ++n) {
+    if (scale == std::ldexp(1.0, -n)) return static_cast<unsigned char>(0x80 | n);
+  }
+  return kScaleDouble;
+}
+
+std::size_t varint_size(std::uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
 }
 
 }  // namespace
@@ -94,17 +118,34 @@ bool BitReader::bit(bool& out) {
 }
 
 ChunkEncoder::ChunkEncoder(unsigned width, double scale)
-    : width_(width == 0 ? 1 : width), scale_(scale > 0 && std::isfinite(scale) ? scale : 1.0), last_q_(width_, 0) {}
+    : width_(width == 0 ? 1 : width),
+      scale_(scale > 0 && std::isfinite(scale) ? scale : 1.0),
+      last_q_(width_, 0),
+      width_bits_(width_, 0) {}
 
 void ChunkEncoder::put_value(std::size_t k, double v, double scale) {
   const auto q = quantise(v, scale);
   if (!q) {
-    bits_.write(kRawDoublePrefix, kRawDoublePrefixBits);
+    bits_.write(0b111, 3);
     bits_.write(std::bit_cast<std::uint64_t>(v), 64);
     return;
   }
-  put_bucketed(bits_, zigzag(*q - last_q_[k]), kValueBuckets);
+  const auto zz = zigzag(*q - last_q_[k]);
   last_q_[k] = *q;
+  if (zz == 0) {
+    bits_.bit(false);
+    return;
+  }
+  const unsigned need = bit_length(zz);
+  auto& width = width_bits_[k];
+  if (need <= width && width - need <= kNewWidthCost) {
+    bits_.write(0b10, 2);
+  } else {
+    width = need;
+    bits_.write(0b110, 3);
+    bits_.write(width - 1, kWidthBits);
+  }
+  bits_.write(zz, width);
 }
 
 void ChunkEncoder::append(std::int64_t time_ms, std::span<const double> values) {
@@ -128,14 +169,22 @@ void ChunkEncoder::append(std::int64_t time_ms, std::span<const double> values) 
   ++count_;
 }
 
+std::size_t ChunkEncoder::byte_size() const noexcept {
+  return 3 + (scale_code(scale_) == kScaleDouble ? 8 : 0) + varint_size(count_) + (bits_.bit_size() + 7) / 8;
+}
+
 Bytes ChunkEncoder::bytes() const {
   Bytes out;
   out.reserve(byte_size());
   out.push_back(kFormat);
   out.push_back(static_cast<unsigned char>(width_));
-  const auto s = std::bit_cast<std::uint64_t>(scale_);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<unsigned char>(s >> (8 * i)));
-  put_u32(out, static_cast<std::uint32_t>(count_));
+  const auto code = scale_code(scale_);
+  out.push_back(code);
+  if (code == kScaleDouble) {
+    const auto s = std::bit_cast<std::uint64_t>(scale_);
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<unsigned char>(s >> (8 * i)));
+  }
+  put_varint(out, count_);
   out.insert(out.end(), bits_.bytes().begin(), bits_.bytes().end());
   return out;
 }
@@ -145,28 +194,44 @@ std::optional<DecodedChunk> decode_chunk(std::span<const unsigned char> bytes, s
     if (error) *error = why;
     return std::nullopt;
   };
-  if (bytes.size() < ChunkEncoder::kHeaderBytes) return fail("chunk shorter than its header");
+  if (bytes.size() < 4) return fail("chunk shorter than its header");
   if (bytes[0] != kFormat) return fail("unknown chunk format");
   const unsigned width = bytes[1];
   if (width != 1 && width != 4) return fail("chunk width is neither 1 nor 4");
-  std::uint64_t s = 0;
-  for (int i = 0; i < 8; ++i) s |= std::uint64_t{bytes[2 + static_cast<std::size_t>(i)]} << (8 * i);
-  const double scale = std::bit_cast<double>(s);
+  std::size_t pos = 3;
+  double scale = 1;
+  const unsigned char code = bytes[2];
+  if (code == kScaleDouble) {
+    if (bytes.size() < 3 + 8 + 1) return fail("chunk shorter than its header");
+    std::uint64_t s = 0;
+    for (std::size_t i = 0; i < 8; ++i) s |= std::uint64_t{bytes[3 + i]} << (8 * i);
+    scale = std::bit_cast<double>(s);
+    pos += 8;
+  } else if (code & 0x80U) {
+    scale = std::ldexp(1.0, -static_cast<int>(code & 0x7FU));
+  } else if (code <= 16) {
+    scale = std::pow(10.0, static_cast<int>(code) - 8);
+  } else {
+    return fail("unknown chunk scale");
+  }
   if (!(scale > 0) || !std::isfinite(scale)) return fail("chunk scale is not a positive number");
-  std::uint32_t count = 0;
-  for (int i = 0; i < 4; ++i) count |= std::uint32_t{bytes[10 + static_cast<std::size_t>(i)]} << (8 * i);
-  const auto body = bytes.subspan(ChunkEncoder::kHeaderBytes);
+  std::uint64_t count64 = 0;
+  if (!get_varint(bytes, pos, count64) || count64 > 0xFFFFFFFFU) return fail("chunk count unreadable");
+  const auto count = static_cast<std::uint32_t>(count64);
+  const auto body = bytes.subspan(pos);
   // Every point takes at least one bit per value and one for its time (the first, 64).
   if (count > 0 && (std::uint64_t{count} - 1) * (1 + width) + 64 + width > body.size() * 8) {
     return fail("chunk count larger than its bytes allow");
   }
   DecodedChunk out;
   out.width = width;
+  out.scale = scale;
   out.times_ms.reserve(count);
   out.values.reserve(std::size_t{count} * width);
   BitReader r(body);
   std::int64_t last_ms = 0, last_delta = 0;
   std::vector<std::int64_t> last_q(width, 0);
+  std::vector<unsigned> widths(width, 0);
   for (std::uint32_t i = 0; i < count; ++i) {
     std::uint64_t raw = 0;
     if (i == 0) {
@@ -186,15 +251,25 @@ std::optional<DecodedChunk> decode_chunk(std::span<const unsigned char> bytes, s
     for (unsigned k = 0; k < width; ++k) {
       const double sc = width > 1 && k == kRollupCount ? 1.0 : scale;
       unsigned ones = 0;
-      if (!read_ones(r, 5, ones)) return fail("chunk truncated");
-      if (ones == 5) {
+      if (!read_ones(r, 3, ones)) return fail("chunk truncated");
+      if (ones == 0) {
+        out.values.push_back(static_cast<double>(last_q[k]) / sc);
+        continue;
+      }
+      if (ones == 3) {
         if (!r.read(64, raw)) return fail("chunk truncated");
         out.values.push_back(std::bit_cast<double>(raw));
         continue;
       }
-      const auto& b = kValueBuckets[ones];
+      if (ones == 2) {
+        std::uint64_t w = 0;
+        if (!r.read(kWidthBits, w)) return fail("chunk truncated");
+        widths[k] = static_cast<unsigned>(w) + 1;
+      } else if (widths[k] == 0) {
+        return fail("chunk reuses a value width before setting one");
+      }
       std::uint64_t zz = 0;
-      if (b.payload_bits && !r.read(b.payload_bits, zz)) return fail("chunk truncated");
+      if (!r.read(widths[k], zz)) return fail("chunk truncated");
       last_q[k] = static_cast<std::int64_t>(static_cast<std::uint64_t>(last_q[k]) + static_cast<std::uint64_t>(unzigzag(zz)));
       out.values.push_back(static_cast<double>(last_q[k]) / sc);
     }

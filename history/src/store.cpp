@@ -22,6 +22,12 @@ constexpr std::size_t kMaxSealingBytes = 64u << 20;     // sealed chunks kept wh
 constexpr int kPruneRows = 256;                         // rows deleted per maintenance step
 constexpr int kVacuumPages = 512;                       // pages given back per step
 constexpr unsigned char kJournalFormat = 1;
+// A sealed raw chunk is stored as rows small enough to stay inside a page: SQLite keeps up to
+// (page - 35) * 64 / 255 - 23 bytes of a row in its page (~2 KiB of 8 KiB, ~1 KiB of 4 KiB) and
+// puts the rest in overflow pages that are mostly left empty (a fifth of the file, measured).
+std::size_t max_row_bytes(std::int64_t page_size) {
+  return static_cast<std::size_t>((page_size - 35) * 64 / 255 - 23 - 24);  // 24: the row's other columns
+}
 
 std::int64_t floor_to(std::int64_t t, std::int64_t m) { return t - (((t % m) + m) % m); }
 
@@ -49,6 +55,13 @@ CREATE TABLE history_chunks (
 CREATE UNIQUE INDEX history_chunks_key ON history_chunks (series_id, tier, start_ms);
 CREATE INDEX history_chunks_age ON history_chunks (tier, end_ms);
 CREATE TABLE history_journal (id INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
+CREATE TABLE history_open (
+  series_id INTEGER NOT NULL,
+  tier INTEGER NOT NULL,
+  start_ms INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (series_id, tier)
+) STRICT;
 CREATE TABLE history_strings (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE) STRICT;
 CREATE TABLE history_processes (
   host TEXT NOT NULL,
@@ -80,6 +93,32 @@ struct Agg {
   }
   void reset(std::int64_t at) { *this = Agg{}, start = at; }
 };
+
+// The chunk as rows of at most kMaxRowBytes: each piece a chunk of its own, keyed by its first
+// time.
+template <class SealList>
+void seal_raw(SealList& sealing, std::int64_t id, double scale, const ChunkEncoder& chunk, std::size_t max_bytes) {
+  if (chunk.byte_size() <= max_bytes) {
+    sealing.push_back({id, Tier::raw, chunk.min_ms(), chunk.max_ms(), chunk.size(), chunk.bytes()});
+    return;
+  }
+  const auto points = decode_chunk(chunk.bytes());
+  if (!points) return;
+  std::optional<ChunkEncoder> piece;
+  const auto flush = [&] {
+    if (piece && !piece->empty()) {
+      sealing.push_back({id, Tier::raw, piece->first_ms(), piece->max_ms(), piece->size(), piece->bytes()});
+    }
+    piece.emplace(1, scale);
+  };
+  flush();
+  for (std::size_t i = 0; i < points->size(); ++i) {
+    // A point takes at most 64 + 4 bits of time and 3 + 64 of value.
+    if (piece->byte_size() + 18 > max_bytes) flush();
+    piece->append(points->times_ms[i], points->value(i));
+  }
+  flush();
+}
 
 // Appends an aggregate as one point of a roll-up tier, in the chunk of its period; a chunk
 // whose period ended goes to the chunks to seal.
@@ -334,13 +373,25 @@ bool HistoryStore::write_journal(storage::Database& db) {
 
 bool HistoryStore::seal(storage::Database& db, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::int64_t, Tier>> closed;  // open roll-up chunks made final
   for (auto& [k, sp] : series_) {
     auto& s = *sp;
     if (s.raw && !s.raw->empty()) {
-      sealing_.push_back({s.id, Tier::raw, s.raw->min_ms(), s.raw->max_ms(), s.raw->size(), s.raw->bytes()});
+      seal_raw(sealing_, s.id, s.scale, *s.raw, max_row_bytes_);
       s.raw.reset();
     }
     if (s.minute.count > 0 && s.minute.start + kMinute <= now_ms) close_minute(s);
+    // A roll-up chunk whose period is over (a series that stopped) is final: to the chunks.
+    if (s.minutes && s.minutes_period + kMinutePeriod <= now_ms && s.minute.count == 0) {
+      sealing_.push_back({s.id, Tier::minute, s.minutes_period, s.minutes->max_ms(), s.minutes->size(), s.minutes->bytes()});
+      s.minutes.reset();
+      closed.emplace_back(s.id, Tier::minute);
+    }
+    if (s.hours && s.hours_period + kHourPeriod <= now_ms && s.hour.count == 0) {
+      sealing_.push_back({s.id, Tier::hour, s.hours_period, s.hours->max_ms(), s.hours->size(), s.hours->bytes()});
+      s.hours.reset();
+      closed.emplace_back(s.id, Tier::hour);
+    }
   }
   // Keep what could not be written within bounds: the oldest goes first.
   std::size_t bytes = 0;
@@ -359,19 +410,24 @@ bool HistoryStore::seal(storage::Database& db, std::int64_t now_ms) {
         put.bind(1, c.series_id).bind(2, static_cast<int>(c.tier)).bind(3, c.start_ms).bind(4, c.end_ms);
         put.bind(5, static_cast<std::int64_t>(c.count)).bind(6, c.data).run();
       }
+      // The roll-up chunks still open are rewritten at every seal: in a table of their own, so
+      // that the holes the rewrites leave never fragment the pages of the sealed chunks.
+      auto open_chunk = db.prepare("INSERT OR REPLACE INTO history_open (series_id, tier, start_ms, data) VALUES (?, ?, ?, ?)");
       auto last = db.prepare("UPDATE history_series SET first_ms = min(first_ms, ?), last_ms = max(last_ms, ?) WHERE id = ?");
       for (auto& [k, sp] : series_) {
         auto& s = *sp;
         if (s.minutes && !s.minutes->empty()) {
-          put.bind(1, s.id).bind(2, static_cast<int>(Tier::minute)).bind(3, s.minutes_period).bind(4, s.minutes->max_ms());
-          put.bind(5, static_cast<std::int64_t>(s.minutes->size())).bind(6, s.minutes->bytes()).run();
+          open_chunk.bind(1, s.id).bind(2, static_cast<int>(Tier::minute)).bind(3, s.minutes_period);
+          open_chunk.bind(4, s.minutes->bytes()).run();
         }
         if (s.hours && !s.hours->empty()) {
-          put.bind(1, s.id).bind(2, static_cast<int>(Tier::hour)).bind(3, s.hours_period).bind(4, s.hours->max_ms());
-          put.bind(5, static_cast<std::int64_t>(s.hours->size())).bind(6, s.hours->bytes()).run();
+          open_chunk.bind(1, s.id).bind(2, static_cast<int>(Tier::hour)).bind(3, s.hours_period);
+          open_chunk.bind(4, s.hours->bytes()).run();
         }
         if (s.last_ms >= s.first_ms) last.bind(1, s.first_ms).bind(2, s.last_ms).bind(3, s.id).run();
       }
+      auto drop_open = db.prepare("DELETE FROM history_open WHERE series_id = ? AND tier = ?");
+      for (const auto& [id, tier] : closed) drop_open.bind(1, id).bind(2, static_cast<int>(tier)).run();
       db.exec("DELETE FROM history_journal");
     });
   } catch (const std::exception& e) {
@@ -398,6 +454,11 @@ void HistoryStore::open(storage::Database& db) {
     db.exec("VACUUM");
   }
   db.exec("PRAGMA journal_size_limit = 16777216");
+  {
+    auto st = db.prepare("PRAGMA page_size");
+    st.step();
+    max_row_bytes_ = max_row_bytes(st.int64(0));
+  }
   std::lock_guard lock(mutex_);
   {
     auto st = db.prepare("SELECT id, host, key, metric, unit, scale, first_ms, last_ms FROM history_series");
@@ -424,8 +485,7 @@ void HistoryStore::open(storage::Database& db) {
   // The newest roll-up chunk of each series is still open: go on appending to it.
   {
     auto st = db.prepare(
-        "SELECT series_id, tier, start_ms, data FROM history_chunks c WHERE tier > 0 AND start_ms = "
-        "(SELECT max(start_ms) FROM history_chunks WHERE series_id = c.series_id AND tier = c.tier)");
+        "SELECT series_id, tier, start_ms, data FROM history_open");
     while (st.step()) {
       const auto it = by_id_.find(st.int64(0));
       if (it == by_id_.end()) continue;
@@ -680,11 +740,15 @@ QueryResult HistoryStore::query(storage::Database& reader, const QueryRequest& r
 
   // Read and decode each series' chunks over the range.
   std::vector<std::vector<Point>> points(selected.size());
+  // INDEXED BY: without statistics SQLite would take the age index (tier, end_ms) and read
+  // every series' chunks of the range.
   auto st = reader.prepare(
-      "SELECT start_ms, data FROM history_chunks WHERE series_id = ? AND tier = ? AND start_ms <= ? AND end_ms >= ?");
+      "SELECT start_ms, data FROM history_chunks INDEXED BY history_chunks_key "
+      "WHERE series_id = ? AND tier = ? AND start_ms BETWEEN ? AND ? AND end_ms >= ?");
   const auto add_chunk = [&](std::vector<Point>& out, std::span<const unsigned char> bytes) {
     const auto chunk = decode_chunk(bytes);
     if (!chunk) return;  // a damaged chunk reads as a gap
+    out.reserve(out.size() + chunk->size());
     for (std::size_t i = 0; i < chunk->size(); ++i) {
       const auto t = chunk->times_ms[i];
       if (t < request.from_ms - kHour || t > request.to_ms) continue;
@@ -698,7 +762,10 @@ QueryResult HistoryStore::query(storage::Database& reader, const QueryRequest& r
     }
   };
   // A roll-up chunk's key is its period's start; its points run to the period's end.
-  const auto lookback = tier == Tier::raw ? 0 : (tier == Tier::minute ? kMinutePeriod : kHourPeriod);
+  // How far before `from` a chunk holding points of the range may start: a roll-up chunk's
+  // key is its period's start; a raw chunk spans a chunk_span (twice, for a late seal).
+  const auto lookback = tier == Tier::raw ? std::max<std::int64_t>(2 * settings_.chunk_span.count(), kHour)
+                                          : (tier == Tier::minute ? kMinutePeriod : kHourPeriod);
   for (std::size_t i = 0; i < selected.size(); ++i) {
     auto& x = selected[i];
     std::unordered_set<std::int64_t> in_memory;
@@ -706,7 +773,8 @@ QueryResult HistoryStore::query(storage::Database& reader, const QueryRequest& r
       in_memory.insert(start);
       add_chunk(points[i], bytes);
     }
-    st.bind(1, x.series->id).bind(2, static_cast<int>(tier)).bind(3, request.to_ms).bind(4, request.from_ms - lookback);
+    st.bind(1, x.series->id).bind(2, static_cast<int>(tier)).bind(3, request.from_ms - lookback).bind(4, request.to_ms);
+    st.bind(5, request.from_ms - kHour);  // a point before `from` may still fall in the first bucket
     while (st.step()) {
       if (in_memory.count(st.int64(0))) continue;
       const auto data = st.blob(1);
@@ -714,7 +782,10 @@ QueryResult HistoryStore::query(storage::Database& reader, const QueryRequest& r
     }
     st.reset();
     if (x.partial) points[i].push_back(*x.partial);
-    std::sort(points[i].begin(), points[i].end(), [](const Point& a, const Point& b) { return a.t < b.t; });
+    const auto by_time = [](const Point& a, const Point& b) { return a.t < b.t; };
+    if (!std::is_sorted(points[i].begin(), points[i].end(), by_time)) {
+      std::sort(points[i].begin(), points[i].end(), by_time);
+    }
   }
 
   // The step: what was asked, but never finer than the data.

@@ -186,6 +186,11 @@ Database Database::in_memory() {
 void Database::configure() {
   sqlite3_extended_result_codes(db_.get(), 1);
   sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+  // A new file uses 8 KiB pages and incremental auto-vacuum (both fixed once a table exists):
+  // the history's chunks are rows of up to ~2 KiB, which fill 8 KiB pages with less left over
+  // than 4 KiB ones, and deleted history gives its pages back to the file system step by step.
+  exec("PRAGMA page_size=8192");
+  exec("PRAGMA auto_vacuum=INCREMENTAL");
   // WAL: readers never block the writer; NORMAL sync is durable across a process crash and
   // loses at most the last transactions on power loss, never corrupts the file.
   auto mode = prepare("PRAGMA journal_mode=WAL");

@@ -28,7 +28,8 @@ TEST_CASE("codec: a regular series costs about two bits a sample", "[history][co
   for (int i = 0; i < 1800; ++i) e.append(1'700'000'000'000 + i * 1000LL, 12.5);
   // 64 bits of first time, a few bytes for the first step and value, then 2 bits per sample
   // (time step unchanged, value unchanged).
-  CHECK(e.byte_size() <= ChunkEncoder::kHeaderBytes + 8 + 6 + 1800 / 4);
+  CHECK(e.byte_size() <= 5 + 8 + 6 + 1800 / 4);
+  CHECK(e.bytes().size() == e.byte_size());
   const auto d = round_trip(e);
   REQUIRE(d.size() == 1800);
   CHECK(d.times_ms.back() == 1'700'000'000'000 + 1799 * 1000LL);
@@ -130,7 +131,7 @@ TEST_CASE("codec: damaged chunks are refused", "[history][codec]") {
   for (int i = 0; i < 100; ++i) e.append(i * 1000, i * 1.5);
   const auto good = e.bytes();
   std::string error;
-  CHECK_FALSE(decode_chunk(std::span(good.data(), 5), &error));
+  CHECK_FALSE(decode_chunk(std::span(good.data(), 3), &error));
   CHECK(error == "chunk shorter than its header");
   auto truncated = good;
   truncated.resize(good.size() - 10);
@@ -138,16 +139,36 @@ TEST_CASE("codec: damaged chunks are refused", "[history][codec]") {
   auto wrong_format = good;
   wrong_format[0] = 9;
   CHECK_FALSE(decode_chunk(wrong_format, &error));
-  auto huge_count = good;
-  huge_count[13] = 0x7f;
+  // The count (a varint at byte 3) made huge.
+  Bytes huge_count(good.begin(), good.begin() + 3);
+  put_varint(huge_count, 0x7fffffff);
+  huge_count.insert(huge_count.end(), good.begin() + 4, good.end());
   CHECK_FALSE(decode_chunk(huge_count, &error));
   CHECK(error == "chunk count larger than its bytes allow");
+  auto bad_scale = good;
+  bad_scale[2] = 0x40;
+  CHECK_FALSE(decode_chunk(bad_scale, &error));
+  CHECK(error == "unknown chunk scale");
   // Random bytes: refused or decoded, never a crash (the fuzz target goes further).
   std::mt19937 rng(7);
   for (int i = 0; i < 2000; ++i) {
     auto junk = good;
-    junk[ChunkEncoder::kHeaderBytes + rng() % (junk.size() - ChunkEncoder::kHeaderBytes)] ^= static_cast<unsigned char>(1U << (rng() % 8));
+    junk[4 + rng() % (junk.size() - 4)] ^= static_cast<unsigned char>(1U << (rng() % 8));
     (void)decode_chunk(junk);
+  }
+}
+
+TEST_CASE("codec: any positive scale round-trips, in one byte when it is 10^n or 2^-n", "[history][codec]") {
+  for (const double scale : {100.0, 1.0, 1000.0, 1e-8, 1e8, 1.0 / 1024, 1.0 / 4096, 3.0, 0.25, 7e-3}) {
+    ChunkEncoder e(1, scale);
+    e.append(1000, 42.0);
+    e.append(2000, 43.0);
+    const auto d = round_trip(e);
+    CHECK(d.scale == scale);
+    CHECK(d.value(1) == Approx(std::round(43.0 * scale) / scale));
+    const bool compact = scale != 3.0 && scale != 7e-3;
+    CHECK(e.bytes().size() == e.byte_size());
+    CHECK((e.bytes()[2] != 0xFF) == compact);  // the scale code, or a whole double after it
   }
 }
 

@@ -87,7 +87,7 @@ TEST_CASE("store: a seal writes chunks and empties the journal; queries read bot
   REQUIRE(store.seal(db, kT0 + 120'000));
   CHECK(count(db, "SELECT count(*) FROM history_journal") == 0);
   CHECK(count(db, "SELECT count(*) FROM history_chunks WHERE tier = 0") == 1);
-  CHECK(count(db, "SELECT count(*) FROM history_chunks WHERE tier = 1") == 1);  // two minutes, open chunk
+  CHECK(count(db, "SELECT count(*) FROM history_open WHERE tier = 1") == 1);  // two minutes, an open chunk
   for (int i = 120; i < 180; ++i) store.add_value("local", cpu(), kBusy, kT0 + i * 1000, 60);
   const auto r = store.query(db, request(kBusy, kT0, kT0 + 180'000, 180), kT0 + 180'000);
   std::size_t present = 0;
@@ -252,13 +252,20 @@ TEST_CASE("store: retention removes old chunks in small steps; the budget the ol
     for (int i = 0; i < 600; ++i) store.add_value("local", cpu(), kBusy, kT0 + h * kHourMs + i * 1000, i % 7);
     REQUIRE(store.seal(db, kT0 + h * kHourMs + 600'000));
   }
-  CHECK(count(db, "SELECT count(*) FROM history_chunks WHERE tier = 0") == 5);
+  CHECK(count(db, "SELECT sum(count) FROM history_chunks WHERE tier = 0") == 5 * 600);
+  // Stored as rows that stay inside their page (8 KiB pages: ~2 KiB).
+  CHECK(count(db, "PRAGMA page_size") == 8192);
+  CHECK(count(db, "SELECT max(length(data)) FROM history_chunks WHERE tier = 0") <= 2000);
+  const auto rows = count(db, "SELECT count(*) FROM history_chunks WHERE tier = 0");
   while (store.maintain(db, kT0 + 5 * kHourMs)) {
   }
-  // Raw chunks ending more than two hours ago are gone; minutes (two 6-hour chunks) stay.
-  CHECK(count(db, "SELECT count(*) FROM history_chunks WHERE tier = 0") == 2);
-  CHECK(count(db, "SELECT count(*) FROM history_chunks WHERE tier = 1") == 2);
-  CHECK(store.stats().chunks_pruned == 3);
+  // Raw chunks ending more than two hours ago are gone; minutes (a 6-hour chunk closed, one
+  // open) stay.
+  CHECK(count(db, "SELECT sum(count) FROM history_chunks WHERE tier = 0") == 2 * 600);
+  CHECK(count(db, "SELECT min(start_ms) FROM history_chunks WHERE tier = 0") == kT0 + 3 * kHourMs);
+  CHECK(count(db, "SELECT count(*) FROM history_chunks WHERE tier = 1") == 1);
+  CHECK(count(db, "SELECT count(*) FROM history_open WHERE tier = 1") == 1);
+  CHECK(static_cast<std::int64_t>(store.stats().chunks_pruned) == rows - count(db, "SELECT count(*) FROM history_chunks WHERE tier = 0"));
 
   // A budget smaller than the file: the oldest raw chunk goes before any minute.
   HistoryStore tight(HistorySettings{.max_bytes = 4096});

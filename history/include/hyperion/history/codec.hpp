@@ -8,9 +8,11 @@
 //   values      each value is first put on the series' resolution (q = round(v * scale), so
 //               a percentage with scale 100 keeps two decimals and a byte count in KiB has
 //               scale 1/1024); the delta of q against the previous q is '0' when unchanged,
-//               then 6, 13 and 24-bit buckets, then 64 bits. A value that has no integer form
-//               (NaN, ±Inf, or beyond 2^62 once scaled) is written whole as an IEEE double
-//               behind its own prefix, and does not become the previous value.
+//               else written in a width that adapts to the series, as Gorilla reuses the
+//               previous XOR's window: '10' and the delta in the current width, or '110', a
+//               new width (6 bits) and the delta. A value that has no integer form (NaN, ±Inf,
+//               or beyond 2^62 once scaled) is written whole as an IEEE double behind '111',
+//               and does not become the previous value.
 //
 // A raw chunk has one value per point; a roll-up chunk has four: the count of samples, the
 // minimum, the maximum and the mean. Measured on recorded host data this takes fewer bits
@@ -60,6 +62,7 @@ struct DecodedChunk {
   std::vector<std::int64_t> times_ms;
   std::vector<double> values;  // point i's value k at [i * width + k]
   unsigned width = 1;
+  double scale = 1;
   std::size_t size() const noexcept { return times_ms.size(); }
   double value(std::size_t i, std::size_t k = 0) const { return values[i * width + k]; }
 };
@@ -81,11 +84,10 @@ class ChunkEncoder {
   std::int64_t max_ms() const noexcept { return max_ms_; }
   unsigned width() const noexcept { return width_; }
   double scale() const noexcept { return scale_; }
-  // The chunk as stored: a small header (format, width, scale, count) and the bit stream.
+  // The chunk as stored: a header of 4 to 16 bytes (format, width, the scale in one byte when
+  // it is a power of ten or a power of two's inverse, the count as a varint) and the bits.
   Bytes bytes() const;
-  std::size_t byte_size() const noexcept { return kHeaderBytes + (bits_.bit_size() + 7) / 8; }
-
-  static constexpr std::size_t kHeaderBytes = 1 + 1 + 8 + 4;
+  std::size_t byte_size() const noexcept;
 
  private:
   void put_value(std::size_t k, double v, double scale);
@@ -95,6 +97,7 @@ class ChunkEncoder {
   std::size_t count_ = 0;
   std::int64_t first_ms_ = 0, last_ms_ = 0, last_delta_ = 0, min_ms_ = 0, max_ms_ = 0;
   std::vector<std::int64_t> last_q_;
+  std::vector<unsigned> width_bits_;  // the current width of each value's deltas (0: none yet)
 };
 
 // Decodes a chunk made by ChunkEncoder::bytes(); nullopt with `error` set when it is not one.

@@ -161,6 +161,7 @@ class HistoryStore {
   std::map<std::pair<std::string, int>, Snap> snap_;  // per host and family
   StoreStats stats_;
   bool failing_ = false;
+  std::size_t max_row_bytes_ = 960;  // from the file's page size, at open()
 };
 
 }  // namespace hyperion::history
