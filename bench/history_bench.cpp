@@ -11,11 +11,14 @@
 //       length) through a HistoryStore as the daemon's HistoryWriter::tick() drives it: the
 //       journal every batch_interval, a seal at each chunk_span boundary, a retention step a
 //       second while there is work (else once a minute); a final seal. Then: file size per
-//       sample, chunk bytes by tier, the writer's thread CPU, query latencies.
+//       sample, chunk bytes by tier, the writer's thread CPU, query latencies (with
+//       --analyze 1, again after ANALYZE: the planner's statistics change the chunk lookup's index).
 //   naive --in FILE --hours H --db PATH --kind without_rowid|rowid
 //       The same samples, one SQLite row each, a transaction per 5 s of simulated time.
 //   openmetrics --in FILE --hours H --out FILE
 //       The same samples as OpenMetrics text, for promtool tsdb create-blocks-from openmetrics.
+//   query --db PATH [--selector S] [--days D] [--runs N]
+//       Only queries, on a database a replay left (to profile them).
 //
 // Output: "key value" lines (the script makes the table).
 
@@ -480,28 +483,59 @@ int replay(const Args& args) {
     queries.push_back({"1_metric_30d_1000pts", {one}, 30 * 24 * 3600'000LL, 1000});
     queries.push_back({"10_metrics_30d_1000pts", ten, 30 * 24 * 3600'000LL, 1000});
   }
-  for (const auto& q : queries) {
-    hyperion::history::QueryRequest req;
-    req.host = std::string(kHost);
-    for (const auto& s : q.selectors) req.selectors.push_back(sel(s));
-    req.from_ms = end - q.range_ms;
-    req.to_ms = end;
-    req.points = q.points;
-    std::vector<double> ms;
-    hyperion::history::QueryResult r;
-    for (int i = 0; i < query_runs + 3; ++i) {
-      const auto a = std::chrono::steady_clock::now();
-      r = store.query(reader, req, end);
-      const auto d = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
-      if (i >= 3) ms.push_back(d);  // three warm-up runs
+  const auto run_queries = [&](const std::string& prefix) {
+    for (const auto& q : queries) {
+      hyperion::history::QueryRequest req;
+      req.host = std::string(kHost);
+      for (const auto& s : q.selectors) req.selectors.push_back(sel(s));
+      req.from_ms = end - q.range_ms;
+      req.to_ms = end;
+      req.points = q.points;
+      std::vector<double> ms;
+      hyperion::history::QueryResult r;
+      for (int i = 0; i < query_runs + 3; ++i) {
+        const auto a = std::chrono::steady_clock::now();
+        r = store.query(reader, req, end);
+        const auto d = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
+        if (i >= 3) ms.push_back(d);  // three warm-up runs
+      }
+      std::sort(ms.begin(), ms.end());
+      std::size_t points = 0;
+      for (const auto& s : r.series) points += static_cast<std::size_t>(std::count_if(s.avg.begin(), s.avg.end(), [](const auto& v) { return v.has_value(); }));
+      fmt::print("{}query_{}_median_ms {:.3f}\n{}query_{}_p99_ms {:.3f}\n{}query_{}_tier {}\n{}query_{}_series {}\n{}query_{}_points {}\n",
+                 prefix, q.name, ms[ms.size() / 2], prefix, q.name, ms[std::min(ms.size() - 1, static_cast<std::size_t>(static_cast<double>(ms.size()) * 0.99))],
+                 prefix, q.name, hyperion::history::to_string(r.tier), prefix, q.name, r.series.size(), prefix, q.name, points);
     }
-    std::sort(ms.begin(), ms.end());
-    std::size_t points = 0;
-    for (const auto& s : r.series) points += static_cast<std::size_t>(std::count_if(s.avg.begin(), s.avg.end(), [](const auto& v) { return v.has_value(); }));
-    fmt::print("query_{}_median_ms {:.3f}\nquery_{}_p99_ms {:.3f}\nquery_{}_tier {}\nquery_{}_series {}\nquery_{}_points {}\n",
-               q.name, ms[ms.size() / 2], q.name, ms[std::min(ms.size() - 1, static_cast<std::size_t>(static_cast<double>(ms.size()) * 0.99))],
-               q.name, hyperion::history::to_string(r.tier), q.name, r.series.size(), q.name, points);
+  };
+  run_queries("");
+  // With the planner's statistics (ANALYZE, as PRAGMA optimize would gather them): the chunk
+  // lookup then uses history_chunks_key (series, tier, start) instead of history_chunks_age.
+  if (args.get("analyze", "0") == "1") {
+    db.exec("ANALYZE");
+    auto fresh = Database::open(path);  // a connection that reads the new statistics
+    reader = std::move(fresh);
+    run_queries("analyzed_");
   }
+  return 0;
+}
+
+// Queries only, on a database a replay left (for a profiler): --db PATH --selector S --days D.
+int query_only(const Args& args) {
+  auto db = open_history_db(args.get("db"));
+  HistoryStore store(HistorySettings{});
+  store.open(db);
+  auto reader = Database::open(args.get("db"));
+  const auto end = scalar(db, "SELECT max(end_ms) FROM history_chunks");
+  std::string why;
+  auto sel = hyperion::history::parse_selector(args.get("selector", R"(cpu.percent{cpu="all",mode="busy"})"), &why);
+  if (!sel) throw std::runtime_error(why);
+  hyperion::history::QueryRequest req{std::string(kHost), {*sel}, end - static_cast<std::int64_t>(std::stod(args.get("days", "30")) * 86400'000.0), end, 1000};
+  const int runs = std::stoi(args.get("runs", "100"));
+  const auto a = std::chrono::steady_clock::now();
+  std::size_t n = 0;
+  for (int i = 0; i < runs; ++i) n += store.query(reader, req, end).times_ms.size();
+  fmt::print("query_only_mean_ms {:.3f} ({} buckets)\n",
+             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count() / runs, n / static_cast<std::size_t>(runs));
   return 0;
 }
 
@@ -645,6 +679,7 @@ int main(int argc, char** argv) {
     if (cmd == "replay") return replay(args);
     if (cmd == "naive") return naive(args);
     if (cmd == "openmetrics") return openmetrics(args);
+    if (cmd == "query") return query_only(args);
     fmt::print(stderr, "unknown command {}\n", cmd);
     return 2;
   } catch (const std::exception& e) {
