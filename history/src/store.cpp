@@ -450,6 +450,7 @@ void HistoryStore::open(storage::Database& db) {
     return st.int64(0);
   }();
   if (auto_vacuum != 2) {
+    if (log_) log_(2, fmt::format("history: switching {} to incremental auto-vacuum (once; rewrites the file)", db.path().string()));
     db.exec("PRAGMA auto_vacuum = INCREMENTAL");
     db.exec("VACUUM");
   }
