@@ -144,10 +144,7 @@ int record(const Args& args) {
   const auto table = hyperion::collectors::family_table();
 
   std::map<std::string, std::uint32_t> index;
-  struct Snap {
-    std::int64_t last = 0, delta = 0;
-  };
-  std::array<Snap, kFamilyCount> snap{};
+  std::array<hyperion::history::TimeGrid, kFamilyCount> grids{};
 
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -173,15 +170,7 @@ int record(const Args& args) {
       std::array<std::int64_t, kFamilyCount> times{};
       for (std::size_t f = 0; f < kFamilyCount; ++f) {
         if (!families.test(f)) continue;
-        auto& s = snap[f];
-        auto t = snapshot->timestamp_ms;
-        if (s.last != 0) {
-          const auto expected = s.last + s.delta;
-          if (s.delta > 0 && std::llabs(t - expected) <= s.delta / 10) t = expected;
-          s.delta = t - s.last;
-        }
-        s.last = t;
-        times[f] = t;
+        times[f] = grids[f].put(snapshot->timestamp_ms);
       }
       std::array<std::vector<std::pair<std::uint32_t, double>>, kFamilyCount> per_family;
       std::string defs;

@@ -271,22 +271,12 @@ void HistoryStore::add_value(std::string_view host, const MetricInfo& metric, co
 }
 
 void HistoryStore::add(const collectors::Snapshot& snapshot, collectors::FamilySet families) {
-  // Each family's samples share one time, put on the family's grid: within a tenth of its
-  // interval of the expected time, the expected time is kept, so that a regular series costs
-  // one bit per timestamp. A jump (a late tick, a clock step) is kept as it is.
+  // Each family's samples share one time, put on the family's grid (TimeGrid).
   std::array<std::int64_t, collectors::kFamilyCount> times{};
   std::lock_guard lock(mutex_);
   for (std::size_t f = 0; f < collectors::kFamilyCount; ++f) {
     if (!families.test(f)) continue;
-    auto& snap = snap_[{snapshot.host, static_cast<int>(f)}];
-    auto t = snapshot.timestamp_ms;
-    if (snap.last != 0) {
-      const auto expected = snap.last + snap.delta;
-      if (snap.delta > 0 && std::llabs(t - expected) <= snap.delta / 10) t = expected;
-      snap.delta = t - snap.last;
-    }
-    snap.last = t;
-    times[f] = t;
+    times[f] = grids_[{snapshot.host, static_cast<int>(f)}].put(snapshot.timestamp_ms);
   }
   flatten(snapshot, families, [&](const MetricInfo& m, std::string key, double v) {
     if (auto* s = find_or_create(snapshot.host, m, key)) {

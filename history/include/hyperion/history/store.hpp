@@ -36,6 +36,22 @@
 namespace hyperion::history {
 
 enum class Tier : std::uint8_t { raw = 0, minute = 1, hour = 2 };
+
+// A family's times put on its grid: a time within a tenth of the interval of the expected one
+// (the previous plus the previous step) becomes the expected one, so that a regular series
+// costs one bit per timestamp; a jump (a late tick, a clock step) is kept as it is.
+struct TimeGrid {
+  std::int64_t last = 0, delta = 0;
+  std::int64_t put(std::int64_t t) noexcept {
+    if (last != 0) {
+      const auto expected = last + delta;
+      if (delta > 0 && (t > expected ? t - expected : expected - t) <= delta / 10) t = expected;
+      delta = t - last;
+    }
+    last = t;
+    return t;
+  }
+};
 const char* to_string(Tier t) noexcept;
 
 // The history module's migrations (module "history").
@@ -155,10 +171,7 @@ class HistoryStore {
   std::vector<std::int64_t> unsaved_series_;
   std::vector<Frame> frames_;  // not yet in the journal
   std::vector<Sealing> sealing_;  // taken from the open chunks, not yet committed
-  struct Snap {
-    std::int64_t last = 0, delta = 0;
-  };
-  std::map<std::pair<std::string, int>, Snap> snap_;  // per host and family
+  std::map<std::pair<std::string, int>, TimeGrid> grids_;  // per host and family
   StoreStats stats_;
   bool failing_ = false;
   std::size_t max_row_bytes_ = 960;  // from the file's page size, at open()
