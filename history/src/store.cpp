@@ -194,7 +194,8 @@ HistoryStore::HistoryStore(HistorySettings settings, Log log) : settings_(settin
 HistoryStore::~HistoryStore() = default;
 
 std::int64_t HistoryStore::next_seal_ms(std::int64_t now_ms) const {
-  const auto span = std::max<std::int64_t>(kMinute, settings_.chunk_span.count());
+  // The same span as HistoryWriter::tick() waits for (a floor of a second, never zero).
+  const auto span = std::max<std::int64_t>(kSecond, settings_.chunk_span.count());
   return floor_to(now_ms, span) + span;
 }
 
